@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"text/tabwriter"
+	"time"
+
+	"github.com/zothuis/zothuis/ingest"
+	"github.com/zothuis/zothuis/pseudonymize"
+	"github.com/zothuis/zothuis/snapshot"
+	zsql "github.com/zothuis/zothuis/sql"
+	"github.com/zothuis/zothuis/synth"
+)
+
+// demoMarker marks a folder as made by the demo, so that a rerun may clear
+// it and nothing else.
+const demoMarker = ".zothuis-demo"
+
+func runDemo(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "demo")
+	out := fs.String("out", "zothuis-demo", "output `folder`; cleared first if an earlier demo made it")
+	sf := addSynthFlags(fs, time.Now())
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected arguments %q", fs.Args())
+	}
+	opt, err := sf.options()
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	dir := *out
+	if err := prepareDemoDir(dir); err != nil {
+		return err
+	}
+	keys := filepath.Join(dir, "keys")
+	sourceKeyPath, researchKeyPath := filepath.Join(keys, "source.key"), filepath.Join(keys, "research.key")
+	for _, k := range []string{sourceKeyPath, researchKeyPath} {
+		if err := pseudonymize.GenerateKey(k); err != nil {
+			return err
+		}
+	}
+	sourceKey, err := pseudonymize.LoadKey(sourceKeyPath)
+	if err != nil {
+		return err
+	}
+	researchKey, err := pseudonymize.LoadKey(researchKeyPath)
+	if err != nil {
+		return err
+	}
+
+	fmt.Fprintf(e.stderr, "generating synthetic exports: %d youths, %s to %s, seed %d\n",
+		opt.Youths, opt.From.Format("2006-01"), opt.To.Format("2006-01"), opt.Seed)
+	raw := filepath.Join(dir, "raw")
+	gen, err := synth.Generate(ctx, raw, opt)
+	if err != nil {
+		return fmt.Errorf("synth: %w", err)
+	}
+
+	db, err := zsql.Open(ctx, filepath.Join(dir, "work", "zothuis.duckdb"))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	in := &ingest.Ingester{DB: db, ResearchKey: researchKey}
+
+	type tally struct{ files, read, atSource, accepted, quarantined int }
+	tallies := map[string]*tally{}
+	fmt.Fprintln(e.stderr, "pseudonymising and ingesting deliveries")
+	for _, c := range ingest.Sources() {
+		t := &tally{}
+		tallies[c.Source] = t
+		outDir := filepath.Join(dir, "deliveries", c.Source)
+		if err := os.MkdirAll(outDir, 0o750); err != nil {
+			return err
+		}
+		for _, rawPath := range gen.Files[c.Source] {
+			delivery := filepath.Join(outDir, filepath.Base(rawPath))
+			st, err := pseudonymizeFile(ctx, rawPath, delivery, pseudonymize.Options{Key: sourceKey, Contract: c})
+			if err != nil {
+				return err
+			}
+			res, err := in.IngestFile(ctx, c, delivery)
+			if err != nil {
+				return err
+			}
+			t.files++
+			t.read += st.Rows
+			t.atSource += st.Rejected
+			t.accepted += res.Accepted
+			t.quarantined += res.Quarantined
+		}
+	}
+
+	snap, err := snapshot.Publish(ctx, db, filepath.Join(dir, "research"))
+	if err != nil {
+		return err
+	}
+
+	w := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(e.stdout, "\nZo Thuis Monitor demo: %d synthetic youths, %s to %s\n\n", opt.Youths, opt.From.Format("2006-01"), opt.To.Format("2006-01"))
+	fmt.Fprintln(w, "source\tfiles\traw rows\trejected at source\taccepted\tquarantined\t")
+	for _, c := range ingest.Sources() {
+		t := tallies[c.Source]
+		fmt.Fprintf(w, "%s\t%d\t%d\t%d\t%d\t%d\t\n", c.Source, t.files, t.read, t.atSource, t.accepted, t.quarantined)
+	}
+	w.Flush()
+	abs := func(p string) string {
+		if a, err := filepath.Abs(p); err == nil {
+			return a
+		}
+		return p
+	}
+	fmt.Fprintf(e.stdout, "\nResearch snapshot (open read-only): %s\n", abs(snap))
+	fmt.Fprintf(e.stdout, "Working database:                   %s\n", abs(filepath.Join(dir, "work", "zothuis.duckdb")))
+	fmt.Fprintf(e.stdout, "Pseudonymised deliveries:           %s\n", abs(filepath.Join(dir, "deliveries")))
+	fmt.Fprintf(e.stdout, "Keys (mode 0600):                   %s\n", abs(keys))
+	fmt.Fprintf(e.stdout, "Done in %s.\n", time.Since(start).Round(100*time.Millisecond))
+	return nil
+}
+
+// prepareDemoDir makes dir ready for a fresh demo: it clears a folder an
+// earlier demo made, and refuses any other non-empty folder.
+func prepareDemoDir(dir string) error {
+	entries, err := os.ReadDir(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+	case err != nil:
+		return err
+	case len(entries) > 0:
+		if _, err := os.Stat(filepath.Join(dir, demoMarker)); err != nil {
+			return fmt.Errorf("%s is not empty and was not made by the demo; choose another --out", dir)
+		}
+		if err := os.RemoveAll(dir); err != nil {
+			return err
+		}
+	}
+	for _, sub := range []string{"", "keys", "work"} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o750); err != nil {
+			return err
+		}
+	}
+	if err := os.Chmod(filepath.Join(dir, "keys"), 0o700); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, demoMarker), []byte("made by zothuis demo; cleared by the next demo\n"), 0o640)
+}

@@ -1,0 +1,61 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/zothuis/zothuis/ingest"
+	zsql "github.com/zothuis/zothuis/sql"
+)
+
+func runIngest(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "ingest")
+	dbPath := fs.String("db", "", "working DuckDB `file` (created when missing)")
+	keyFile := fs.String("research-key-file", "", "`file` holding the pipeline's research key (at least 32 bytes)")
+	source := fs.String("source", "", "source `name`: jgz, verzuim, toegang or jzplus")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required(map[string]string{"db": *dbPath, "research-key-file": *keyFile, "source": *source}); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return usagef("no delivery files given")
+	}
+	c, key, err := sourceAndKey(*source, *keyFile)
+	if err != nil {
+		return err
+	}
+	db, err := zsql.Open(ctx, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	in := &ingest.Ingester{DB: db, ResearchKey: key}
+	failed := 0
+	for _, path := range fs.Args() {
+		res, err := in.IngestFile(ctx, c, path)
+		if err != nil {
+			if !errors.Is(err, ingest.ErrRefused) {
+				return err // the database is in trouble: stop
+			}
+			failed++
+			fmt.Fprintf(e.stderr, "zothuis ingest: %v; nothing of it landed\n", err)
+			continue
+		}
+		fmt.Fprintln(e.stdout, describe(res))
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d files refused", failed, fs.NArg())
+	}
+	return nil
+}
+
+// describe is the one line per file that ingest prints.
+func describe(r ingest.Result) string {
+	if r.DuplicateOf != 0 {
+		return fmt.Sprintf("%s: %s: already landed as delivery %d; nothing changed", r.File, r.Source, r.DuplicateOf)
+	}
+	return fmt.Sprintf("%s: %s: %d rows accepted, %d rejected to quarantine (delivery %d)", r.File, r.Source, r.Accepted, r.Quarantined, r.DeliveryID)
+}

@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+
+	"github.com/zothuis/zothuis/ingest"
+	"github.com/zothuis/zothuis/ingest/contract"
+	"github.com/zothuis/zothuis/pseudonymize"
+)
+
+func runPseudonymize(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "pseudonymize")
+	source := fs.String("source", "", "source `name`: jgz, verzuim, toegang or jzplus")
+	keyFile := fs.String("key-file", "", "`file` holding the sources' shared key (at least 32 bytes)")
+	postcodes := fs.String("postcodes", "", "CSV `file` pc4_from,pc4_to,gemeente mapping postcodes to municipalities (default: the embedded table for Groningen and Drenthe)")
+	rejects := fs.String("rejects", "", "write every rejected row's line number and reason to this CSV `file`")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required(map[string]string{"source": *source, "key-file": *keyFile}); err != nil {
+		return err
+	}
+	if fs.NArg() != 2 {
+		return usagef("want IN and OUT files (- for standard input or output), got %d arguments", fs.NArg())
+	}
+	c, key, err := sourceAndKey(*source, *keyFile)
+	if err != nil {
+		return err
+	}
+	opt := pseudonymize.Options{Key: key, Contract: c}
+	if *postcodes != "" {
+		if opt.Postcodes, err = pseudonymize.LoadPostcodeTable(*postcodes); err != nil {
+			return err
+		}
+	}
+	var rejectLog []string
+	var rejectCSV *csv.Writer
+	if *rejects != "" {
+		f, err := os.OpenFile(*rejects, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o640)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		rejectCSV = csv.NewWriter(f)
+		rejectCSV.Write([]string{"line", "reason"})
+		defer rejectCSV.Flush()
+	}
+	opt.OnReject = func(line int, reason string) {
+		if len(rejectLog) < 20 {
+			rejectLog = append(rejectLog, fmt.Sprintf("line %d: %s", line, reason))
+		}
+		if rejectCSV != nil {
+			rejectCSV.Write([]string{strconv.Itoa(line), reason})
+		}
+	}
+	st, err := pseudonymizeFile(ctx, fs.Arg(0), fs.Arg(1), opt)
+	if err != nil {
+		return err
+	}
+	for _, l := range rejectLog {
+		fmt.Fprintln(e.stderr, "rejected", l)
+	}
+	if st.Rejected > len(rejectLog) {
+		fmt.Fprintf(e.stderr, "... and %d more rejected rows\n", st.Rejected-len(rejectLog))
+	}
+	for reason, n := range st.Blanked {
+		fmt.Fprintf(e.stderr, "left empty in %d rows: %s\n", n, reason)
+	}
+	fmt.Fprintf(e.stderr, "%s: %d rows read, %d written, %d rejected\n", fs.Arg(0), st.Rows, st.Written, st.Rejected)
+	return nil
+}
+
+// pseudonymizeFile runs the transform from in to out ("-" for standard
+// input or output). A file output is written as out.part and renamed when
+// complete, so an inbox never sees half a delivery.
+func pseudonymizeFile(ctx context.Context, in, out string, opt pseudonymize.Options) (pseudonymize.Stats, error) {
+	var r io.Reader = os.Stdin
+	if in != "-" {
+		f, err := os.Open(in)
+		if err != nil {
+			return pseudonymize.Stats{}, err
+		}
+		defer f.Close()
+		r = f
+	}
+	if out == "-" {
+		return pseudonymize.Transform(ctx, r, os.Stdout, opt)
+	}
+	part := out + ".part"
+	f, err := os.OpenFile(part, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o640)
+	if err != nil {
+		return pseudonymize.Stats{}, err
+	}
+	st, err := pseudonymize.Transform(ctx, r, f, opt)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(part)
+		return st, fmt.Errorf("pseudonymize %s: %w", in, err)
+	}
+	return st, os.Rename(part, out)
+}
+
+// sourceAndKey resolves a --source flag (a usage error when unknown) and
+// loads a key file.
+func sourceAndKey(source, keyFile string) (*contract.Contract, []byte, error) {
+	c, err := ingest.Source(source)
+	if err != nil {
+		return nil, nil, usagef("%v", err)
+	}
+	key, err := pseudonymize.LoadKey(keyFile)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, key, nil
+}

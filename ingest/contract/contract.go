@@ -1,0 +1,290 @@
+// Package contract describes and checks the column contracts of the source
+// deliveries (SPEC §3): which columns a source sends, what each may hold,
+// which columns form the natural key, and the cross-column rules. A
+// contract turns one delivered row into typed, normalised values or into
+// problems that name the column and the reason, never the offending value:
+// a bad value may be an identifier in the wrong place.
+package contract
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/zothuis/zothuis/ingest/dutchcsv"
+)
+
+// Kind is what a column may hold.
+type Kind int
+
+// The kinds of column in the source contracts.
+const (
+	Text      Kind = iota // free text, such as a provider's placement id
+	Pseudonym             // a source pseudonym: 32 lowercase hex characters
+	Date                  // YYYY-MM-DD or DD-MM-YYYY
+	Month                 // YYYY-MM
+	Code                  // one of Column.Codes
+	Gemeente              // a CBS municipality code, GMnnnn
+)
+
+// Date bounds: a date outside them is a typing error, not a fact about a
+// youth in this monitor.
+var (
+	minDate = time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxDate = time.Date(2100, 12, 31, 0, 0, 0, 0, time.UTC)
+)
+
+// maxText bounds free-text values; contract values are short identifiers.
+const maxText = 200
+
+// Column is one column of a source contract.
+type Column struct {
+	Name     string
+	Kind     Kind
+	Required bool     // empty is a problem (every key column is required)
+	Key      bool     // part of the natural key
+	Codes    []string // the allowed values of a Code column, canonical spelling
+}
+
+// Rule is a check across the columns of a valid row; it returns the column
+// and reason of the problem it finds, or "" when the row is fine.
+type Rule func(r Row) (column, reason string)
+
+// Contract is the column contract of one source.
+type Contract struct {
+	Source  string   // source name: jgz, verzuim, toegang, jzplus
+	Columns []Column // in delivery and table order
+	Rules   []Rule
+}
+
+// Problem is why a row cannot land. It never holds the value itself.
+type Problem struct {
+	Column string
+	Reason string
+}
+
+// Row holds a validated row's values, in contract column order: string for
+// Text, Pseudonym, Code and Gemeente; time.Time for Date and Month; nil
+// where the value is unknown (empty).
+type Row struct {
+	c      *Contract
+	Values []any
+}
+
+// Get returns the value of the named column; it panics on an unknown
+// column name, which is a programming error in a Rule.
+func (r Row) Get(name string) any {
+	i := r.c.Index(name)
+	if i < 0 {
+		panic("contract: no column " + name)
+	}
+	return r.Values[i]
+}
+
+// Index returns the position of the named column, or -1.
+func (c *Contract) Index(name string) int {
+	return slices.IndexFunc(c.Columns, func(col Column) bool { return col.Name == name })
+}
+
+// Names returns the column names in order.
+func (c *Contract) Names() []string {
+	names := make([]string, len(c.Columns))
+	for i, col := range c.Columns {
+		names[i] = col.Name
+	}
+	return names
+}
+
+// Key returns the names of the natural-key columns.
+func (c *Contract) Key() []string {
+	var key []string
+	for _, col := range c.Columns {
+		if col.Key {
+			key = append(key, col.Name)
+		}
+	}
+	return key
+}
+
+// CheckHeader compares a delivered header (already lower-cased) with the
+// contract and returns the positions of the contract columns in the
+// delivery, or an error naming every unknown, missing or duplicate column.
+func (c *Contract) CheckHeader(header []string) ([]int, error) {
+	pos := make([]int, len(c.Columns))
+	for i := range pos {
+		pos[i] = -1
+	}
+	var unknown, dup []string
+	for j, h := range header {
+		i := c.Index(h)
+		switch {
+		case i < 0:
+			unknown = append(unknown, quoteName(h))
+		case pos[i] >= 0:
+			dup = append(dup, h)
+		default:
+			pos[i] = j
+		}
+	}
+	var missing []string
+	for i, p := range pos {
+		if p < 0 {
+			missing = append(missing, c.Columns[i].Name)
+		}
+	}
+	var msgs []string
+	if len(unknown) > 0 {
+		msgs = append(msgs, "columns not in the contract: "+strings.Join(unknown, ", "))
+	}
+	if len(missing) > 0 {
+		msgs = append(msgs, "missing columns: "+strings.Join(missing, ", "))
+	}
+	if len(dup) > 0 {
+		msgs = append(msgs, "duplicate columns: "+strings.Join(dup, ", "))
+	}
+	if len(msgs) > 0 {
+		return nil, fmt.Errorf("%s contract: %s (want %s)", c.Source, strings.Join(msgs, "; "), strings.Join(c.Names(), ","))
+	}
+	return pos, nil
+}
+
+// quoteName shows an unknown header name, shortened: a header is not data,
+// but a stray long one should not flood a message.
+func quoteName(s string) string {
+	if len(s) > 40 {
+		s = s[:40] + "…"
+	}
+	return fmt.Sprintf("%q", s)
+}
+
+// Validate checks one delivered row, given as the raw field of each
+// contract column (in contract order). It returns the typed row, or the
+// problems that keep it out.
+func (c *Contract) Validate(fields []string) (Row, []Problem) {
+	row := Row{c: c, Values: make([]any, len(c.Columns))}
+	var problems []Problem
+	for i, col := range c.Columns {
+		v, reason := col.parse(strings.TrimSpace(fields[i]))
+		if reason != "" {
+			problems = append(problems, Problem{Column: col.Name, Reason: reason})
+			continue
+		}
+		row.Values[i] = v
+	}
+	if len(problems) > 0 {
+		return Row{}, problems
+	}
+	for _, rule := range c.Rules {
+		if col, reason := rule(row); reason != "" {
+			problems = append(problems, Problem{Column: col, Reason: reason})
+		}
+	}
+	if len(problems) > 0 {
+		return Row{}, problems
+	}
+	return row, nil
+}
+
+func (col Column) parse(s string) (any, string) {
+	if s == "" {
+		if col.Required {
+			return nil, "missing value"
+		}
+		return nil, ""
+	}
+	switch col.Kind {
+	case Text:
+		if len(s) > maxText {
+			return nil, fmt.Sprintf("longer than %d characters", maxText)
+		}
+		for _, r := range s {
+			if r < 0x20 || r == 0x7f || r == '\uFEFF' || r == '\uFFFD' {
+				return nil, "control or invalid character"
+			}
+		}
+		return s, ""
+	case Pseudonym:
+		p := strings.ToLower(s)
+		if !IsPseudonym(p) {
+			return nil, "not a source pseudonym (32 hexadecimal characters)"
+		}
+		return p, ""
+	case Date:
+		t, err := dutchcsv.ParseDate(s)
+		if err != nil {
+			return nil, err.Error()
+		}
+		if t.Before(minDate) || t.After(maxDate) {
+			return nil, fmt.Sprintf("date outside %d–%d", minDate.Year(), maxDate.Year())
+		}
+		return t, ""
+	case Month:
+		t, err := dutchcsv.ParseMonth(s)
+		if err != nil {
+			return nil, err.Error()
+		}
+		if t.Before(minDate) || t.After(maxDate) {
+			return nil, fmt.Sprintf("month outside %d–%d", minDate.Year(), maxDate.Year())
+		}
+		return t, ""
+	case Gemeente:
+		g := strings.ToUpper(s)
+		if !IsGemeente(g) {
+			return nil, "not a CBS municipality code (GMnnnn)"
+		}
+		return g, ""
+	case Code:
+		for _, code := range col.Codes {
+			if strings.EqualFold(s, code) || (isNumeric(code) && len(s) < len(code) && strings.Repeat("0", len(code)-len(s))+s == code) {
+				return code, ""
+			}
+		}
+		return nil, "unknown code (want one of " + strings.Join(col.Codes, ", ") + ")"
+	}
+	return nil, "unknown column kind"
+}
+
+// isNumeric reports whether a code is all digits; such codes lose their
+// leading zeros in spreadsheets ("01" becomes "1"), which is accepted.
+func isNumeric(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// IsPseudonym reports whether s has the shape of a source pseudonym:
+// 32 lowercase hexadecimal characters.
+func IsPseudonym(s string) bool {
+	if len(s) != 32 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// IsGemeente reports whether s is shaped like a CBS municipality code.
+func IsGemeente(s string) bool {
+	return len(s) == 6 && s[:2] == "GM" && isNumeric(s[2:])
+}
+
+// EndNotBeforeStart is the Rule that an end date, where known, is not
+// before the start date.
+func EndNotBeforeStart(start, end string) Rule {
+	return func(r Row) (string, string) {
+		s, ok1 := r.Get(start).(time.Time)
+		e, ok2 := r.Get(end).(time.Time)
+		if ok1 && ok2 && e.Before(s) {
+			return end, end + " before " + start
+		}
+		return "", ""
+	}
+}

@@ -1,0 +1,119 @@
+package dutchcsv
+
+import (
+	"errors"
+	"time"
+)
+
+// ErrBadDate is returned for a value that is not a valid date in one of the
+// accepted forms; the message never repeats the value.
+var ErrBadDate = errors.New("not a date (YYYY-MM-DD or DD-MM-YYYY)")
+
+// ErrBadMonth is returned for a value that is not a valid YYYY-MM month.
+var ErrBadMonth = errors.New("not a month (YYYY-MM)")
+
+// ParseDate parses YYYY-MM-DD, or DD-MM-YYYY as Dutch exports write it
+// (also D-M-YYYY, and '/' for '-'). It rejects impossible dates such as
+// 31-02-2024 rather than normalising them.
+func ParseDate(s string) (time.Time, error) {
+	n := len(s)
+	if n < 8 || n > 10 {
+		return time.Time{}, ErrBadDate
+	}
+	var y, m, d int
+	var ok bool
+	if isDigits(s[:4]) && (s[4] == '-' || s[4] == '/') {
+		// YYYY-MM-DD (also YYYY-M-D).
+		var rest string
+		y, _ = atoi(s[:4])
+		m, rest, ok = number(s[5:], s[4])
+		if !ok {
+			return time.Time{}, ErrBadDate
+		}
+		d, ok = atoi(rest)
+		if !ok || len(rest) > 2 {
+			return time.Time{}, ErrBadDate
+		}
+	} else {
+		// D-M-YYYY.
+		sep := byte('-')
+		for i := 0; i < n; i++ {
+			if s[i] == '/' {
+				sep = '/'
+				break
+			}
+		}
+		var rest string
+		d, rest, ok = number(s, sep)
+		if !ok {
+			return time.Time{}, ErrBadDate
+		}
+		m, rest, ok = number(rest, sep)
+		if !ok || len(rest) != 4 {
+			return time.Time{}, ErrBadDate
+		}
+		y, ok = atoi(rest)
+		if !ok {
+			return time.Time{}, ErrBadDate
+		}
+	}
+	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+	if m < 1 || m > 12 || d < 1 || t.Day() != d || t.Month() != time.Month(m) {
+		return time.Time{}, ErrBadDate
+	}
+	return t, nil
+}
+
+// ParseMonth parses YYYY-MM (or MM-YYYY, as Excel may rewrite it) and
+// returns the first day of that month.
+func ParseMonth(s string) (time.Time, error) {
+	var y, m int
+	var ok1, ok2 bool
+	switch {
+	case len(s) == 7 && s[4] == '-':
+		y, ok1 = atoi(s[:4])
+		m, ok2 = atoi(s[5:])
+	case len(s) == 7 && s[2] == '-':
+		m, ok1 = atoi(s[:2])
+		y, ok2 = atoi(s[3:])
+	case len(s) == 6 && s[1] == '-':
+		m, ok1 = atoi(s[:1])
+		y, ok2 = atoi(s[2:])
+	}
+	if !ok1 || !ok2 || m < 1 || m > 12 {
+		return time.Time{}, ErrBadMonth
+	}
+	return time.Date(y, time.Month(m), 1, 0, 0, 0, 0, time.UTC), nil
+}
+
+// number reads one or two digits followed by sep and returns the value and
+// what follows sep.
+func number(s string, sep byte) (int, string, bool) {
+	for i := 1; i <= 2 && i < len(s); i++ {
+		if s[i] == sep {
+			v, ok := atoi(s[:i])
+			return v, s[i+1:], ok
+		}
+	}
+	return 0, "", false
+}
+
+func atoi(s string) (int, bool) {
+	if s == "" || !isDigits(s) {
+		return 0, false
+	}
+	v := 0
+	for i := 0; i < len(s); i++ {
+		v = v*10 + int(s[i]-'0')
+	}
+	return v, true
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,112 @@
+// Package sql holds the project's SQL as embedded files: numbered schema
+// migrations (never edited once landed; a change is a new migration), the
+// statements of ingest, and later the KPI queries. Import it under one alias
+// where database/sql is also used:
+//
+//	import zsql "github.com/zothuis/zothuis/sql"
+package sql
+
+import (
+	"context"
+	dbsql "database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+//go:embed migrations/*.sql ingest/*.sql
+var files embed.FS
+
+// Query returns the embedded SQL file at name (such as
+// "ingest/upsert_jgz.sql"). A missing file is a build defect, so it panics;
+// the tests read every name the code uses.
+func Query(name string) string {
+	b, err := files.ReadFile(name)
+	if err != nil {
+		panic(fmt.Sprintf("sql: no embedded file %s", name))
+	}
+	return string(b)
+}
+
+// Migration is one numbered schema migration.
+type Migration struct {
+	Version int
+	Name    string
+	SQL     string
+}
+
+// Migrations returns the embedded migrations in version order.
+func Migrations() ([]Migration, error) {
+	entries, err := fs.ReadDir(files, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	var ms []Migration
+	for _, e := range entries {
+		name := e.Name()
+		num, _, ok := strings.Cut(name, "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil || !strings.HasSuffix(name, ".sql") {
+			return nil, fmt.Errorf("migration %s: name must be NNNN_name.sql", name)
+		}
+		b, err := files.ReadFile(path.Join("migrations", name))
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, Migration{Version: v, Name: name, SQL: string(b)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].Version < ms[j].Version })
+	for i := range ms {
+		if ms[i].Version != i+1 {
+			return nil, fmt.Errorf("migrations: want version %d, found %s", i+1, ms[i].Name)
+		}
+	}
+	return ms, nil
+}
+
+// Migrate brings the database schema up to date, one transaction per
+// migration. A database written by a newer version of the program is
+// refused rather than used half-understood.
+func Migrate(ctx context.Context, db *dbsql.DB) error {
+	ms, err := Migrations()
+	if err != nil {
+		return err
+	}
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	var current int
+	if err := db.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if current > len(ms) {
+		return fmt.Errorf("migrate: database is at schema version %d, this program knows %d; use a newer zothuis", current, len(ms))
+	}
+	for _, m := range ms[current:] {
+		if err := apply(ctx, db, m); err != nil {
+			return fmt.Errorf("migrate %s: %w", m.Name, err)
+		}
+	}
+	return nil
+}
+
+func apply(ctx context.Context, db *dbsql.DB, m Migration) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations VALUES (?, ?, ?)`, m.Version, m.Name, time.Now()); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
