@@ -9,11 +9,15 @@ package snapshot
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	zsql "github.com/zothuis/zothuis/sql"
 )
 
 // FileName is the name of the published snapshot inside its folder.
@@ -23,9 +27,22 @@ const FileName = "zothuis.duckdb"
 // whatever version writes it.
 const storageVersion = "v1.1.0"
 
+// Options tune Publish.
+type Options struct {
+	// KeepMonths is how many months dated copies are kept; 0 keeps none.
+	KeepMonths int
+	// Now dates the copy; the zero value means time.Now.
+	Now time.Time
+}
+
 // Publish copies the working database db into dir/zothuis.duckdb by
-// write-aside and atomic rename, and returns the published path.
-func Publish(ctx context.Context, db *sql.DB, dir string) (string, error) {
+// write-aside and atomic rename, keeps a dated copy
+// (dir/zothuis-YYYY-MM-DD.duckdb) for opt.KeepMonths months, writes the
+// Parquet export to dir/parquet/, and returns the published path.
+func Publish(ctx context.Context, db *sql.DB, dir string, opt Options) (string, error) {
+	if opt.Now.IsZero() {
+		opt.Now = time.Now()
+	}
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return "", fmt.Errorf("publish snapshot: %w", err)
 	}
@@ -43,7 +60,128 @@ func Publish(ctx context.Context, db *sql.DB, dir string) (string, error) {
 	if err := syncDir(dir); err != nil {
 		return "", fmt.Errorf("publish snapshot: %w", err)
 	}
+	if err := keepDated(dir, final, opt); err != nil {
+		return "", fmt.Errorf("publish snapshot: %w", err)
+	}
+	if err := exportParquet(ctx, db, dir); err != nil {
+		return "", fmt.Errorf("publish snapshot: parquet: %w", err)
+	}
 	return final, nil
+}
+
+// datedPattern matches the dated copies Publish keeps.
+const datedPrefix, datedSuffix = "zothuis-", ".duckdb"
+
+// keepDated links the new snapshot under today's name (a hard link: the
+// snapshot is never written again, only replaced, so the copy cannot
+// change) and removes dated copies older than opt.KeepMonths months.
+func keepDated(dir, final string, opt Options) error {
+	if opt.KeepMonths <= 0 {
+		return nil
+	}
+	day := opt.Now.Format("2006-01-02")
+	dated := filepath.Join(dir, datedPrefix+day+datedSuffix)
+	tmp := dated + ".tmp"
+	os.Remove(tmp)
+	if err := os.Link(final, tmp); err != nil {
+		if err := copyFile(final, tmp); err != nil {
+			return err
+		}
+	}
+	if err := os.Rename(tmp, dated); err != nil {
+		return err
+	}
+	cutoff := opt.Now.AddDate(0, -opt.KeepMonths, 0).Format("2006-01-02")
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		name := e.Name()
+		d, ok := strings.CutPrefix(name, datedPrefix)
+		if !ok || !strings.HasSuffix(d, datedSuffix) {
+			continue
+		}
+		d = strings.TrimSuffix(d, datedSuffix)
+		if _, err := time.Parse("2006-01-02", d); err != nil {
+			continue
+		}
+		if d < cutoff {
+			if err := os.Remove(filepath.Join(dir, name)); err != nil {
+				return err
+			}
+		}
+	}
+	return syncDir(dir)
+}
+
+func copyFile(from, to string) error {
+	in, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	if err := out.Sync(); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+// exportParquet writes every table and view of the main schema to
+// dir/parquet/NAME.parquet. The folder is written aside and swapped in, so
+// a reader sees the old set or the new one.
+func exportParquet(ctx context.Context, db *sql.DB, dir string) error {
+	final := filepath.Join(dir, "parquet")
+	tmp, err := os.MkdirTemp(dir, ".parquet-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	rows, err := db.QueryContext(ctx, zsql.Query("snapshot/relations.sql"))
+	if err != nil {
+		return err
+	}
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return err
+		}
+		names = append(names, n)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, n := range names {
+		q := fmt.Sprintf("COPY (SELECT * FROM %s) TO %s (FORMAT parquet, COMPRESSION zstd)", quoteIdent(n), quoteLiteral(filepath.Join(tmp, n+".parquet")))
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("%s: %w", n, err)
+		}
+	}
+	if err := os.Chmod(tmp, 0o750); err != nil {
+		return err
+	}
+	old := final + ".old"
+	os.RemoveAll(old)
+	if err := os.Rename(final, old); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		return err
+	}
+	os.RemoveAll(old)
+	return syncDir(dir)
 }
 
 // write copies every table, view and comment of db into a new file at path

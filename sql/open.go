@@ -3,6 +3,7 @@ package sql
 import (
 	"context"
 	dbsql "database/sql"
+	"errors"
 	"fmt"
 	"os"
 
@@ -34,3 +35,36 @@ func Open(ctx context.Context, path string) (*dbsql.DB, error) {
 	}
 	return db, nil
 }
+
+// OpenReadOnly opens a database for reading only, as a researcher's client
+// does, so it works on a published snapshot that others hold open. It does
+// not migrate; a database of another schema version is refused.
+func OpenReadOnly(ctx context.Context, path string) (*dbsql.DB, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	db, err := dbsql.Open("duckdb", path+"?access_mode=read_only")
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	ms, err := Migrations()
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	var current int
+	if err := db.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: not a zothuis database: %w", path, err)
+	}
+	if current != len(ms) {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w: database at schema version %d, this program knows %d", path, ErrSchemaVersion, current, len(ms))
+	}
+	return db, nil
+}
+
+// ErrSchemaVersion is returned by OpenReadOnly for a database of another
+// schema version; a newer zothuis reads a newer one, and the next ingest
+// migrates an older one.
+var ErrSchemaVersion = errors.New("schema version differs")

@@ -2,14 +2,19 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"text/tabwriter"
 	"time"
 
+	"github.com/zothuis/zothuis/config"
 	"github.com/zothuis/zothuis/ingest"
+	"github.com/zothuis/zothuis/metrics"
+	"github.com/zothuis/zothuis/metrics/disclosure"
 	"github.com/zothuis/zothuis/pseudonymize"
 	"github.com/zothuis/zothuis/snapshot"
 	zsql "github.com/zothuis/zothuis/sql"
@@ -98,7 +103,12 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		}
 	}
 
-	snap, err := snapshot.Publish(ctx, db, filepath.Join(dir, "research"))
+	cfg := config.Default()
+	span, err := metrics.Refresh(ctx, db, cfg, time.Now())
+	if err != nil {
+		return err
+	}
+	snap, err := snapshot.Publish(ctx, db, filepath.Join(dir, "research"), snapshot.Options{KeepMonths: cfg.Snapshot.KeepMonths})
 	if err != nil {
 		return err
 	}
@@ -111,6 +121,9 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(w, "%s\t%d\t%d\t%d\t%d\t%d\t\n", c.Source, t.files, t.read, t.atSource, t.accepted, t.quarantined)
 	}
 	w.Flush()
+	if err := printHeadline(ctx, e, db, cfg, span); err != nil {
+		return err
+	}
 	abs := func(p string) string {
 		if a, err := filepath.Abs(p); err == nil {
 			return a
@@ -150,4 +163,58 @@ func prepareDemoDir(dir string) error {
 		return err
 	}
 	return os.WriteFile(filepath.Join(dir, demoMarker), []byte("made by zothuis demo; cleared by the next demo\n"), 0o640)
+}
+
+// headline are the KPIs the demo shows per region.
+var headline = []string{"placements", "spoed_share", "va_coverage", "va_timely", "ambulant_before", "beraad_with_youth", "perspective_education", "perspective_housing"}
+
+// printHeadline prints the published headline KPIs of the latest complete
+// month per region, as the steering groups would see them.
+func printHeadline(ctx context.Context, e *env, db *sql.DB, cfg *config.Config, span metrics.Span) error {
+	if span.Last.IsZero() {
+		fmt.Fprintln(e.stdout, "\nNo complete 12-month window yet: no KPIs.")
+		return nil
+	}
+	rep, err := metrics.Load(ctx, db, span.Last)
+	if err != nil {
+		return err
+	}
+	policy, err := disclosure.New(cfg.Disclosure.Threshold)
+	if err != nil {
+		return err
+	}
+	out := metrics.Publish(rep, policy, cfg)
+	fmt.Fprintf(e.stdout, "\nKPIs %s (placements started %s to %s), published values:\n", out.Month, out.WindowStart, out.WindowEnd)
+	w := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprint(w, "kpi\t")
+	for _, r := range cfg.Regions {
+		fmt.Fprintf(w, "%s\t", r.Key)
+	}
+	fmt.Fprintln(w, "all\ttarget 2027\t")
+	for _, id := range headline {
+		fmt.Fprintf(w, "%s\t", id)
+		cell := func(area string) string {
+			for _, f := range out.Rows {
+				if f.KPI == id && f.Area == area && f.AreaType != "gemeente" {
+					if f.Value == nil {
+						if f.BelowThreshold {
+							return fmt.Sprintf("<%d", cfg.Disclosure.Threshold)
+						}
+						return "-"
+					}
+					return strconv.FormatFloat(*f.Value, 'f', -1, 64)
+				}
+			}
+			return ""
+		}
+		for _, r := range cfg.Regions {
+			fmt.Fprintf(w, "%s\t", cell(r.Key))
+		}
+		tgt := ""
+		if v, ok := cfg.Targets[id]; ok {
+			tgt = strconv.FormatFloat(v, 'f', -1, 64)
+		}
+		fmt.Fprintf(w, "%s\t%s\t\n", cell("all"), tgt)
+	}
+	return w.Flush()
 }

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/zothuis/zothuis/ingest"
+	"github.com/zothuis/zothuis/metrics"
 	zsql "github.com/zothuis/zothuis/sql"
 )
 
@@ -14,6 +16,7 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	dbPath := fs.String("db", "", "working DuckDB `file` (created when missing)")
 	keyFile := fs.String("research-key-file", "", "`file` holding the pipeline's research key (at least 32 bytes)")
 	source := fs.String("source", "", "source `name`: jgz, verzuim, toegang or jzplus")
+	cfgPath := fs.String("config", "", "configuration `file` for the KPI history (regions, targets); SPEC defaults when empty")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -27,13 +30,17 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	cfg, err := loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
 	db, err := zsql.Open(ctx, *dbPath)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	in := &ingest.Ingester{DB: db, ResearchKey: key}
-	failed := 0
+	failed, landed := 0, 0
 	for _, path := range fs.Args() {
 		res, err := in.IngestFile(ctx, c, path)
 		if err != nil {
@@ -45,6 +52,15 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 			continue
 		}
 		fmt.Fprintln(e.stdout, describe(res))
+		if res.DuplicateOf == 0 {
+			landed++
+		}
+	}
+	if landed > 0 {
+		// New data: the KPI history follows it.
+		if _, err := metrics.Refresh(ctx, db, cfg, time.Now()); err != nil {
+			return err
+		}
 	}
 	if failed > 0 {
 		return fmt.Errorf("%d of %d files refused", failed, fs.NArg())

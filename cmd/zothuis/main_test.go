@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -20,6 +21,7 @@ import (
 	"golang.org/x/text/encoding/charmap"
 
 	"github.com/zothuis/zothuis/ingest"
+	"github.com/zothuis/zothuis/metrics"
 	"github.com/zothuis/zothuis/pseudonymize"
 	zsql "github.com/zothuis/zothuis/sql"
 )
@@ -375,5 +377,94 @@ func TestExitCodes(t *testing.T) {
 				t.Error("output shows the BSN from the refused file")
 			}
 		})
+	}
+}
+
+// TestKPINeverPublishesSmallNumbers reads the demo snapshot's KPIs with and
+// without --raw and checks, row by row against the exact figures, that the
+// published output shows no count below 10 and no ratio or median over
+// fewer than 10 placements.
+func TestKPINeverPublishesSmallNumbers(t *testing.T) {
+	dir := demoDir(t)
+	snap := filepath.Join(dir, "research", "zothuis.duckdb")
+	get := func(args ...string) metrics.Output {
+		t.Helper()
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), append([]string{"kpi", "--db", snap, "--month", "2026-10", "--format", "json"}, args...), &stdout, &stderr); code != 0 {
+			t.Fatalf("kpi %v: exit %d: %s", args, code, stderr.String())
+		}
+		var o metrics.Output
+		if err := json.Unmarshal(stdout.Bytes(), &o); err != nil {
+			t.Fatal(err)
+		}
+		return o
+	}
+	pub, raw := get(), get("--raw")
+	if pub.Month != "2026-10" || pub.WindowStart != "2025-11-01" || pub.WindowEnd != "2026-10-31" {
+		t.Errorf("header %s %s %s", pub.Month, pub.WindowStart, pub.WindowEnd)
+	}
+	if len(pub.Rows) != len(raw.Rows) || len(pub.Rows) < 15*3 {
+		t.Fatalf("%d published rows, %d raw", len(pub.Rows), len(raw.Rows))
+	}
+	placements := map[string]float64{}
+	for _, r := range raw.Rows {
+		if r.KPI == "placements" {
+			placements[r.AreaType+r.Area] = *r.Value
+		}
+	}
+	shown, withheld := 0, 0
+	for i, p := range pub.Rows {
+		r := raw.Rows[i]
+		if p.KPI != r.KPI || p.Area != r.Area {
+			t.Fatalf("row %d: published %s/%s, raw %s/%s", i, p.KPI, p.Area, r.KPI, r.Area)
+		}
+		k, _ := metrics.Lookup(p.KPI)
+		if p.Suppressed {
+			withheld++
+			if p.Value != nil || p.Numerator != nil || p.Denominator != nil {
+				t.Errorf("%s %s: suppressed row carries figures", p.KPI, p.Area)
+			}
+			continue
+		}
+		shown++
+		switch k.Kind {
+		case metrics.Ratio:
+			if *r.Denominator < 10 {
+				t.Errorf("%s %s: ratio published over %d placements", p.KPI, p.Area, *r.Denominator)
+			}
+			for _, c := range []*int64{p.Numerator, p.Denominator} {
+				if c != nil && (*c < 10 || *c%5 != 0) {
+					t.Errorf("%s %s: count %d published", p.KPI, p.Area, *c)
+				}
+			}
+			if p.Numerator != nil && *r.Numerator < 10 {
+				t.Errorf("%s %s: numerator %d (true %d) published", p.KPI, p.Area, *p.Numerator, *r.Numerator)
+			}
+		case metrics.Count:
+			if *r.Value < 10 || *p.Value < 10 || int(*p.Value)%5 != 0 {
+				t.Errorf("%s %s: count %v (true %v) published", p.KPI, p.Area, *p.Value, *r.Value)
+			}
+		case metrics.Median:
+			if placements[p.AreaType+p.Area] < 10 {
+				t.Errorf("%s %s: median published for %v placements", p.KPI, p.Area, placements[p.AreaType+p.Area])
+			}
+		}
+	}
+	t.Logf("2026-10: %d figures published, %d withheld", shown, withheld)
+	if shown < 10 || withheld < 20 { // 3,000 youths: about 30 placements a year
+		t.Errorf("want both published and withheld figures in the demo; got %d and %d", shown, withheld)
+	}
+	for _, format := range []string{"csv", "table"} {
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), []string{"kpi", "--db", snap, "--month", "2026-10", "--format", format}, &stdout, &stderr); code != 0 {
+			t.Errorf("--format %s: exit %d: %s", format, code, stderr.String())
+		}
+		if !strings.Contains(stdout.String(), "spoed") {
+			t.Errorf("--format %s output lacks spoed:\n%s", format, stdout.String())
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"kpi", "--db", snap, "--month", "2019-01"}, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "no KPIs for that month") {
+		t.Errorf("month outside the history: exit %d, stderr %q", code, stderr.String())
 	}
 }

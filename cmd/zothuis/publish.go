@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"time"
 
+	"github.com/zothuis/zothuis/metrics"
 	"github.com/zothuis/zothuis/snapshot"
 	zsql "github.com/zothuis/zothuis/sql"
 )
@@ -13,6 +15,8 @@ func runPublish(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "publish")
 	dbPath := fs.String("db", "", "working DuckDB `file`")
 	out := fs.String("out", "", "output `folder`; the snapshot goes to DIR/research/zothuis.duckdb")
+	keep := fs.Int("keep-months", -1, "keep dated copies (research/zothuis-YYYY-MM-DD.duckdb) this many `months`; 0 keeps none (default: snapshot.keep_months of the config, 12)")
+	cfgPath := fs.String("config", "", "configuration `file` (regions, targets, snapshot retention); SPEC defaults when empty")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -22,12 +26,22 @@ func runPublish(ctx context.Context, e *env, args []string) error {
 	if fs.NArg() > 0 {
 		return usagef("unexpected arguments %q", fs.Args())
 	}
+	cfg, err := loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	if *keep < 0 {
+		*keep = cfg.Snapshot.KeepMonths
+	}
 	db, err := zsql.Open(ctx, *dbPath)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	path, err := snapshot.Publish(ctx, db, filepath.Join(*out, "research"))
+	if _, err := metrics.Refresh(ctx, db, cfg, time.Now()); err != nil {
+		return err
+	}
+	path, err := snapshot.Publish(ctx, db, filepath.Join(*out, "research"), snapshot.Options{KeepMonths: *keep})
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/zothuis/zothuis/config"
+	"github.com/zothuis/zothuis/metrics"
+	"github.com/zothuis/zothuis/metrics/disclosure"
+	zsql "github.com/zothuis/zothuis/sql"
+)
+
+func runKPI(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "kpi")
+	dbPath := fs.String("db", "", "DuckDB `file`: the working database or a research snapshot (opened read-only)")
+	month := fs.String("month", metrics.LatestCompleteMonth(time.Now()).Format("2006-01"), "report `month` (YYYY-MM); its window is the 12 months ending with it")
+	raw := fs.Bool("raw", false, "exact figures without disclosure control (not for publication)")
+	format := fs.String("format", "table", "output `format`: json, csv or table")
+	cfgPath := fs.String("config", "", "configuration `file` (regions, targets, disclosure threshold); SPEC defaults when empty")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required(map[string]string{"db": *dbPath}); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected arguments %q", fs.Args())
+	}
+	m, err := parseMonth(*month)
+	if err != nil {
+		return usagef("--month: %v", err)
+	}
+	switch *format {
+	case "json", "csv", "table":
+	default:
+		return usagef("--format %q: want json, csv or table", *format)
+	}
+	cfg, err := loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	policy, err := disclosure.New(cfg.Disclosure.Threshold)
+	if err != nil {
+		return err
+	}
+	db, err := zsql.OpenReadOnly(ctx, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	rep, err := metrics.Load(ctx, db, m)
+	if err != nil {
+		return err
+	}
+	out := metrics.Publish(rep, policy, cfg)
+	if *raw {
+		out = metrics.Raw(rep, cfg)
+	}
+	switch *format {
+	case "json":
+		return metrics.WriteJSON(e.stdout, out)
+	case "csv":
+		return metrics.WriteCSV(e.stdout, out)
+	default:
+		return metrics.WriteTable(e.stdout, out, cfg, *raw)
+	}
+}
+
+// loadConfig reads the configuration file, or returns the defaults when
+// path is empty.
+func loadConfig(path string) (*config.Config, error) {
+	if path == "" {
+		return config.Default(), nil
+	}
+	return config.Load(path)
+}

@@ -1,0 +1,232 @@
+// Package config reads the pipeline's YAML configuration: regions, KPI
+// targets, the alert threshold, disclosure control and snapshot retention.
+// Every field has the SPEC's default, so an empty file (or none) is a valid
+// configuration. Unknown fields are rejected: a typo must not silently fall
+// back to a default. Keys never appear here, only paths to key files.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Region is a youth-care region and the municipalities it holds.
+type Region struct {
+	Key       string   `yaml:"key"`       // area key in KPI output, such as groningen
+	Name      string   `yaml:"name"`      // display name, such as Groningen
+	Gemeenten []string `yaml:"gemeenten"` // CBS codes, such as GM0014
+}
+
+// Config is the whole configuration.
+type Config struct {
+	Regions []Region `yaml:"regions"`
+	// Targets holds the 2027 target per KPI id; KPIs not named keep their
+	// default.
+	Targets map[string]float64 `yaml:"targets"`
+	// TargetMonth is when the targets are to be reached (YYYY-MM).
+	TargetMonth string `yaml:"target_month"`
+	// FirstMonth, when set, is the first report month of the KPI history
+	// (YYYY-MM); by default the first month whose window the data covers.
+	FirstMonth string    `yaml:"first_month"`
+	Alerts     Alerts    `yaml:"alerts"`
+	Disclosure Disclose  `yaml:"disclosure"`
+	Snapshot   Retention `yaml:"snapshot"`
+}
+
+// Alerts are the alerting thresholds.
+type Alerts struct {
+	// SpoedShareAbove fires the spoed alert when the published spoed_share
+	// of an area exceeds it.
+	SpoedShareAbove float64 `yaml:"spoed_share_above"`
+}
+
+// Disclose configures disclosure control of published output.
+type Disclose struct {
+	Threshold int `yaml:"threshold"` // counts below it are withheld; at least 5
+}
+
+// Retention says how long dated research snapshots are kept.
+type Retention struct {
+	KeepMonths int `yaml:"keep_months"`
+}
+
+// Default returns the SPEC's defaults.
+func Default() *Config {
+	return &Config{
+		Regions: []Region{
+			{Key: "groningen", Name: "Groningen", Gemeenten: []string{"GM0014", "GM1966", "GM1969", "GM1952", "GM1979", "GM1895", "GM0765", "GM0037", "GM0047", "GM1950"}},
+			{Key: "drenthe", Name: "Drenthe", Gemeenten: []string{"GM1680", "GM0106", "GM1681", "GM0109", "GM1690", "GM0114", "GM0118", "GM0119", "GM1731", "GM1699", "GM1730", "GM1701"}},
+		},
+		Targets:     DefaultTargets(),
+		TargetMonth: "2027-12",
+		Alerts:      Alerts{SpoedShareAbove: 0.5},
+		Disclosure:  Disclose{Threshold: 10},
+		Snapshot:    Retention{KeepMonths: 12},
+	}
+}
+
+// DefaultTargets returns the 2027 targets of SPEC §4. Descriptive KPIs and
+// counts have none.
+func DefaultTargets() map[string]float64 {
+	return map[string]float64{
+		"spoed_share":           0.0,
+		"va_coverage":           1.0,
+		"va_timely":             1.0,
+		"ambulant_before":       1.0,
+		"beraad_with_youth":     1.0,
+		"perspective_education": 1.0,
+		"perspective_housing":   1.0,
+	}
+}
+
+// ErrInvalid wraps every validation failure.
+var ErrInvalid = errors.New("invalid configuration")
+
+// Load reads the file at path over the defaults.
+func Load(path string) (*Config, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	defer f.Close()
+	c, err := Parse(f)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// Parse reads YAML over the defaults: a field the YAML sets replaces the
+// default (a list of regions replaces the default regions whole; targets
+// are merged per KPI).
+func Parse(r io.Reader) (*Config, error) {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	c := Default()
+	targets := c.Targets
+	c.Targets = nil
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	for k, v := range c.Targets {
+		targets[k] = v
+	}
+	unknown := []string{}
+	for k := range c.Targets {
+		if _, ok := DefaultTargets()[k]; !ok {
+			unknown = append(unknown, k)
+		}
+	}
+	c.Targets = targets
+	if len(unknown) > 0 {
+		slices.Sort(unknown)
+		return nil, fmt.Errorf("%w: targets for unknown KPIs %v (targets exist for %v)", ErrInvalid, unknown, sortedKeys(DefaultTargets()))
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Validate checks the configuration as a whole.
+func (c *Config) Validate() error {
+	var problems []string
+	add := func(format string, a ...any) { problems = append(problems, fmt.Sprintf(format, a...)) }
+	if c.Disclosure.Threshold < 5 {
+		add("disclosure.threshold %d is below 5", c.Disclosure.Threshold)
+	}
+	if a := c.Alerts.SpoedShareAbove; a <= 0 || a >= 1 {
+		add("alerts.spoed_share_above %v is not between 0 and 1", a)
+	}
+	if c.Snapshot.KeepMonths < 0 {
+		add("snapshot.keep_months %d is negative", c.Snapshot.KeepMonths)
+	}
+	if _, err := time.Parse("2006-01", c.TargetMonth); err != nil {
+		add("target_month %q is not YYYY-MM", c.TargetMonth)
+	}
+	if c.FirstMonth != "" {
+		if _, err := time.Parse("2006-01", c.FirstMonth); err != nil {
+			add("first_month %q is not YYYY-MM", c.FirstMonth)
+		}
+	}
+	for k, v := range c.Targets {
+		if v < 0 || v > 1 {
+			add("target of %s %v is not a share between 0 and 1", k, v)
+		}
+	}
+	seenRegion := map[string]bool{}
+	regionOf := map[string]string{}
+	for _, r := range c.Regions {
+		switch {
+		case r.Key == "" || r.Key == "all" || isGemeente(r.Key):
+			add("region key %q: want a name such as groningen (not all, not a GM code)", r.Key)
+		case seenRegion[r.Key]:
+			add("region %q listed twice", r.Key)
+		}
+		seenRegion[r.Key] = true
+		if len(r.Gemeenten) == 0 {
+			add("region %q lists no gemeenten", r.Key)
+		}
+		for _, g := range r.Gemeenten {
+			if !isGemeente(g) {
+				add("region %q: %q is not a CBS municipality code (GM and four digits)", r.Key, g)
+			} else if other, dup := regionOf[g]; dup {
+				add("%s is in region %q and in %q", g, other, r.Key)
+			}
+			regionOf[g] = r.Key
+		}
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("%w: %s", ErrInvalid, joinProblems(problems))
+	}
+	return nil
+}
+
+// Month parses a YYYY-MM field that Validate has checked.
+func Month(s string) time.Time {
+	t, _ := time.Parse("2006-01", s)
+	return t
+}
+
+func isGemeente(s string) bool {
+	if len(s) != 6 || s[:2] != "GM" {
+		return false
+	}
+	for _, c := range s[2:] {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func joinProblems(p []string) string {
+	var b bytes.Buffer
+	for i, s := range p {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(s)
+	}
+	return b.String()
+}
+
+func sortedKeys(m map[string]float64) []string {
+	var k []string
+	for s := range m {
+		k = append(k, s)
+	}
+	slices.Sort(k)
+	return k
+}

@@ -1,0 +1,153 @@
+package metrics
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/zothuis/zothuis/config"
+)
+
+// WriteJSON writes the output as one JSON object (SPEC §5).
+func WriteJSON(w io.Writer, o Output) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if o.Rows == nil {
+		o.Rows = []Figure{}
+	}
+	return enc.Encode(o)
+}
+
+// WriteCSV writes the output as CSV the way Dutch Excel opens it without
+// an import dialog: UTF-8 with a byte-order mark, ';' between fields,
+// decimal commas and CRLF line ends. Empty cells are withheld or not
+// applicable; the suppressed column says which.
+func WriteCSV(w io.Writer, o Output) error {
+	if _, err := io.WriteString(w, "\uFEFF"); err != nil {
+		return err
+	}
+	cw := csv.NewWriter(w)
+	cw.Comma, cw.UseCRLF = ';', true
+	cw.Write([]string{"maand", "kpi", "omschrijving", "area_type", "area", "numerator", "denominator", "value", "target", "suppressed"})
+	for _, f := range o.Rows {
+		k, _ := Lookup(f.KPI)
+		cw.Write([]string{o.Month, f.KPI, k.Label, f.AreaType, f.Area, intCell(f.Numerator), intCell(f.Denominator), decimalComma(f.Value), decimalComma(f.Target), strconv.FormatBool(f.Suppressed)})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func intCell(p *int64) string {
+	if p == nil {
+		return ""
+	}
+	return strconv.FormatInt(*p, 10)
+}
+
+func decimalComma(p *float64) string {
+	if p == nil {
+		return ""
+	}
+	return strings.Replace(strconv.FormatFloat(*p, 'f', -1, 64), ".", ",", 1)
+}
+
+// WriteTable writes the output for a person at a terminal: Dutch labels,
+// aligned columns, shares as percentages, withheld counts as "<10" (the
+// threshold) and other withheld figures as "–".
+func WriteTable(w io.Writer, o Output, cfg *config.Config, raw bool) error {
+	names := map[string]string{"all": "Alle regio's"}
+	for _, r := range cfg.Regions {
+		names[r.Key] = r.Name
+	}
+	fmt.Fprintf(w, "Zo Thuis Monitor: KPI's voor verslagmaand %s (plaatsingen gestart %s t/m %s)\n", o.Month, o.WindowStart, o.WindowEnd)
+	if raw {
+		fmt.Fprintln(w, "ONBEWERKTE CIJFERS zonder onthullingscontrole: niet publiceren.")
+	} else {
+		fmt.Fprintf(w, "Gepubliceerde cijfers: aantallen onder %d niet getoond, andere afgerond op 5; percentages en medianen alleen bij %d of meer plaatsingen.\n", cfg.Disclosure.Threshold, max(10, cfg.Disclosure.Threshold))
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "Indicator\tGebied\tTeller\tNoemer\tWaarde\tDoel 2027\t")
+	below := fmt.Sprintf("<%d", cfg.Disclosure.Threshold)
+	last := ""
+	for _, f := range nested(o.Rows, cfg) {
+		k, _ := Lookup(f.KPI)
+		label := k.Label
+		if f.KPI == last {
+			label = ""
+		}
+		last = f.KPI
+		area := f.Area
+		if n, ok := names[area]; ok {
+			area = n
+		}
+		if f.AreaType == "gemeente" {
+			area = "  " + area
+		}
+		value := "–"
+		switch {
+		case f.Value == nil && f.BelowThreshold:
+			value = below
+		case f.Value == nil:
+		case k.Kind == Ratio:
+			value = percent(*f.Value, raw)
+		case k.Kind == Median:
+			value = strings.Replace(strconv.FormatFloat(*f.Value, 'f', -1, 64), ".", ",", 1)
+		default:
+			value = strconv.FormatFloat(*f.Value, 'f', 0, 64)
+		}
+		num, den := intCell(f.Numerator), intCell(f.Denominator)
+		if k.Kind == Ratio && !f.Suppressed && f.Numerator == nil {
+			num = below
+		}
+		tgt := ""
+		if f.Target != nil {
+			tgt = percent(*f.Target, false)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t\n", label, area, num, den, value, tgt)
+	}
+	return tw.Flush()
+}
+
+func percent(v float64, precise bool) string {
+	digits := 0
+	if precise {
+		digits = 1
+	}
+	return strings.Replace(strconv.FormatFloat(v*100, 'f', digits, 64), ".", ",", 1) + "%"
+}
+
+// nested orders rows for reading: per KPI all, then each region followed
+// by its municipalities, then municipalities outside every region.
+func nested(rows []Figure, cfg *config.Config) []Figure {
+	rank := map[string]int{"total/all": 0}
+	for i, r := range cfg.Regions {
+		rank["region/"+r.Key] = (i + 1) * 1000
+		for j, g := range r.Gemeenten {
+			rank["gemeente/"+g] = (i+1)*1000 + 1 + j
+		}
+	}
+	out := append([]Figure(nil), rows...)
+	key := func(f Figure) int {
+		if r, ok := rank[f.AreaType+"/"+f.Area]; ok {
+			return r
+		}
+		return 1 << 30 // unlisted municipalities last
+	}
+	order := map[string]int{}
+	for i, k := range kpis {
+		order[k.ID] = i
+	}
+	slices.SortStableFunc(out, func(a, b Figure) int {
+		if d := order[a.KPI] - order[b.KPI]; d != 0 {
+			return d
+		}
+		return key(a) - key(b)
+	})
+	return out
+}

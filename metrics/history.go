@@ -1,0 +1,139 @@
+package metrics
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/zothuis/zothuis/config"
+	zsql "github.com/zothuis/zothuis/sql"
+)
+
+// amsterdam decides which month is complete: the region's calendar.
+func amsterdam() *time.Location {
+	loc, err := time.LoadLocation("Europe/Amsterdam")
+	if err != nil {
+		return time.UTC // no tzdata: a few hours' difference at month ends
+	}
+	return loc
+}
+
+// LatestCompleteMonth is the first day of the month before now's month in
+// Europe/Amsterdam.
+func LatestCompleteMonth(now time.Time) time.Time {
+	n := now.In(amsterdam())
+	return time.Date(n.Year(), n.Month()-1, 1, 0, 0, 0, 0, time.UTC)
+}
+
+// Span is the range of report months in the KPI history; zero when empty.
+type Span struct{ First, Last time.Time }
+
+// Refresh writes the configured regions and targets and recomputes the KPI
+// history in full, from the first complete window to the latest complete
+// month at now, in one transaction. Running it twice on the same data
+// gives the same table.
+func Refresh(ctx context.Context, db *sql.DB, cfg *config.Config, now time.Time) (Span, error) {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return Span{}, fmt.Errorf("kpi history: %w", err)
+	}
+	defer tx.Rollback()
+	span, err := refresh(ctx, tx, cfg, now)
+	if err != nil {
+		return Span{}, fmt.Errorf("kpi history: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return Span{}, fmt.Errorf("kpi history: %w", err)
+	}
+	return span, nil
+}
+
+func refresh(ctx context.Context, tx *sql.Tx, cfg *config.Config, now time.Time) (Span, error) {
+	for _, q := range []string{"DELETE FROM regions", "DELETE FROM kpi_targets", "DELETE FROM kpi_history"} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return Span{}, err
+		}
+	}
+	for _, r := range cfg.Regions {
+		for _, g := range r.Gemeenten {
+			if _, err := tx.ExecContext(ctx, "INSERT INTO regions VALUES (?, ?)", g, r.Key); err != nil {
+				return Span{}, err
+			}
+		}
+	}
+	targetMonth := config.Month(cfg.TargetMonth)
+	for _, k := range kpis {
+		target, ok := cfg.Targets[k.ID]
+		if !ok {
+			continue // counts and descriptive KPIs have no target
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO kpi_targets VALUES (?, ?, ?, ?)", k.ID, target, targetMonth, k.ID == "spoed_share"); err != nil {
+			return Span{}, err
+		}
+	}
+	var first sql.NullTime
+	if cfg.FirstMonth != "" {
+		first = sql.NullTime{Time: config.Month(cfg.FirstMonth), Valid: true}
+	} else if err := tx.QueryRowContext(ctx, zsql.Query("kpi/span.sql")).Scan(&first); err != nil {
+		return Span{}, err
+	}
+	last := LatestCompleteMonth(now)
+	if !first.Valid || first.Time.After(last) {
+		return Span{}, nil // no complete window yet
+	}
+	if _, err := tx.ExecContext(ctx, zsql.Query("kpi/history.sql"), first.Time, last); err != nil {
+		return Span{}, err
+	}
+	return Span{First: first.Time, Last: last}, nil
+}
+
+// Row is one KPI of one area in one report month, exact (not published).
+type Row struct {
+	KPI, AreaType, Area    string
+	Numerator, Denominator sql.NullInt64
+	Value                  sql.NullFloat64
+	NValues                int64
+}
+
+// Report is one report month of the KPI history.
+type Report struct {
+	Month, WindowStart, WindowEnd time.Time
+	Rows                          []Row
+}
+
+// ErrNoMonth is returned for a month the KPI history does not hold.
+var ErrNoMonth = errors.New("no KPIs for that month")
+
+// Load reads one report month of the KPI history.
+func Load(ctx context.Context, db *sql.DB, month time.Time) (*Report, error) {
+	rows, err := db.QueryContext(ctx, zsql.Query("kpi/month.sql"), month)
+	if err != nil {
+		return nil, fmt.Errorf("kpi %s: %w", month.Format("2006-01"), err)
+	}
+	defer rows.Close()
+	rep := &Report{Month: month}
+	for rows.Next() {
+		var r Row
+		if err := rows.Scan(&rep.Month, &rep.WindowStart, &rep.WindowEnd, &r.KPI, &r.AreaType, &r.Area, &r.Numerator, &r.Denominator, &r.Value, &r.NValues); err != nil {
+			return nil, fmt.Errorf("kpi %s: %w", month.Format("2006-01"), err)
+		}
+		rep.Rows = append(rep.Rows, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("kpi %s: %w", month.Format("2006-01"), err)
+	}
+	if len(rep.Rows) == 0 {
+		var lo, hi sql.NullTime
+		if err := db.QueryRowContext(ctx, zsql.Query("kpi/range.sql")).Scan(&lo, &hi); err != nil {
+			return nil, fmt.Errorf("kpi %s: %w", month.Format("2006-01"), err)
+		}
+		if !lo.Valid {
+			return nil, fmt.Errorf("%w: %s (the KPI history is empty: no complete 12-month window yet)", ErrNoMonth, month.Format("2006-01"))
+		}
+		return nil, fmt.Errorf("%w: %s (the history holds %s to %s)", ErrNoMonth, month.Format("2006-01"), lo.Time.Format("2006-01"), hi.Time.Format("2006-01"))
+	}
+	sortRows(rep.Rows)
+	return rep, nil
+}
