@@ -19,7 +19,7 @@ import (
 	"time"
 )
 
-//go:embed migrations/*.sql ingest/*.sql snapshot/*.sql kpi/*.sql
+//go:embed */*.sql
 var files embed.FS
 
 // Query returns the embedded SQL file at name (such as
