@@ -1,8 +1,10 @@
 // Package config reads the pipeline's YAML configuration: regions, KPI
-// targets, the alert threshold, disclosure control and snapshot retention.
-// Every field has the SPEC's default, so an empty file (or none) is a valid
-// configuration. Unknown fields are rejected: a typo must not silently fall
-// back to a default. Keys never appear here, only paths to key files.
+// targets, the alert threshold, disclosure control, snapshot retention,
+// the sources with their pullers and schedules, paths and the listen
+// address. Every field has a default, so an empty file (or none) is a valid
+// configuration for the one-shot commands. Unknown fields are rejected: a
+// typo must not silently fall back to a default. Keys and tokens never
+// appear here, only paths to the files that hold them.
 package config
 
 import (
@@ -11,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -38,6 +41,101 @@ type Config struct {
 	Alerts     Alerts    `yaml:"alerts"`
 	Disclosure Disclose  `yaml:"disclosure"`
 	Snapshot   Retention `yaml:"snapshot"`
+
+	// Paths are where the pipeline keeps its files. Relative paths in a
+	// file are relative to the file's folder.
+	Paths Paths `yaml:"paths"`
+	// ResearchKeyFile holds the research key that re-keys source
+	// pseudonyms (SPEC §2); the key itself never appears in the config.
+	ResearchKeyFile string `yaml:"research_key_file"`
+	// Listen is the address of zothuis serve: metrics, health and the
+	// dashboard. Loopback by default.
+	Listen string `yaml:"listen"`
+	// Sources are the deliveries to pull, each with its puller and
+	// schedule. A source kind may be listed more than once (two JZ+
+	// providers, say) under different names.
+	Sources []Source `yaml:"sources"`
+	// Cycle schedules the monthly cycle: link, KPIs, dashboard, research
+	// snapshot, metrics.
+	Cycle Cycle `yaml:"cycle"`
+	// Retry says how failed jobs are retried.
+	Retry Retry `yaml:"retry"`
+}
+
+// Paths are the pipeline's folders and files.
+type Paths struct {
+	// Database is the working DuckDB file; only the pipeline opens it.
+	Database string `yaml:"database"`
+	// Out holds the published outputs: dashboard/, research/, metrics/.
+	Out string `yaml:"out"`
+	// Spool holds pulled files: incoming/ (fetched, not yet landed),
+	// archive/ (landed, with checksums), rejected/ (refused, with a
+	// .reason file) and the pullers' state.
+	Spool string `yaml:"spool"`
+}
+
+// Source is one delivery channel: a source kind, its puller and when to
+// pull it. Exactly one of Inbox, HTTPS and SFTP is set.
+type Source struct {
+	// Name names the pull job and its folders; by default the source.
+	Name string `yaml:"name"`
+	// Source is the contract: jgz, verzuim, toegang or jzplus.
+	Source string `yaml:"source"`
+	// Schedule is a cron expression in Europe/Amsterdam time (five
+	// fields, an optional leading seconds field, or @every DURATION).
+	Schedule string `yaml:"schedule"`
+	// StaleAfter is how long the source may go without an accepted
+	// delivery before operations are alerted.
+	StaleAfter time.Duration `yaml:"stale_after"`
+	Inbox      *Inbox        `yaml:"inbox"`
+	HTTPS      *HTTPS        `yaml:"https"`
+	SFTP       *SFTP         `yaml:"sftp"`
+}
+
+// Inbox pulls from a local or mounted folder.
+type Inbox struct {
+	Dir string `yaml:"dir"`
+	// Settle is how long a file must not have changed before it counts
+	// as complete; a file named *.part never counts.
+	Settle time.Duration `yaml:"settle"`
+}
+
+// HTTPS pulls one delivery URL with a conditional GET.
+type HTTPS struct {
+	URL string `yaml:"url"`
+	// TokenFile holds the bearer token.
+	TokenFile string `yaml:"token_file"`
+	// CAFile, when set, holds the PEM certificates to trust instead of
+	// the system's.
+	CAFile  string        `yaml:"ca_file"`
+	Timeout time.Duration `yaml:"timeout"`
+}
+
+// SFTP pulls new files from a folder on an SFTP server.
+type SFTP struct {
+	Address string `yaml:"address"` // host:port
+	User    string `yaml:"user"`
+	// KeyFile holds the private key (OpenSSH or PEM, unencrypted).
+	KeyFile string `yaml:"key_file"`
+	// KnownHostsFile holds the server's host key; no other key is
+	// accepted.
+	KnownHostsFile string        `yaml:"known_hosts_file"`
+	Dir            string        `yaml:"dir"`
+	Timeout        time.Duration `yaml:"timeout"`
+}
+
+// Cycle schedules the monthly cycle.
+type Cycle struct {
+	// Schedule is a cron expression in Europe/Amsterdam time; the cycle
+	// reports on the latest month that has closed.
+	Schedule string `yaml:"schedule"`
+}
+
+// Retry is exponential backoff for failed jobs.
+type Retry struct {
+	Attempts   int           `yaml:"attempts"` // tries in all, at least 1
+	Backoff    time.Duration `yaml:"backoff"`  // wait before the second try; doubled each time
+	MaxBackoff time.Duration `yaml:"max_backoff"`
 }
 
 // Alerts are the alerting thresholds.
@@ -69,8 +167,27 @@ func Default() *Config {
 		Alerts:      Alerts{SpoedShareAbove: 0.5},
 		Disclosure:  Disclose{Threshold: 10},
 		Snapshot:    Retention{KeepMonths: 12},
+		Paths:       Paths{Database: "work/zothuis.duckdb", Out: ".", Spool: "spool"},
+		Listen:      "127.0.0.1:9617",
+		Cycle:       Cycle{Schedule: DefaultCycleSchedule},
+		Retry:       Retry{Attempts: 3, Backoff: 30 * time.Second, MaxBackoff: 10 * time.Minute},
 	}
 }
+
+// Defaults of a source and its puller.
+const (
+	// DefaultCycleSchedule runs the cycle at 06:00 on the first of the
+	// month, once the previous month has closed.
+	DefaultCycleSchedule = "0 6 1 * *"
+	// DefaultPullSchedule pulls every 15 minutes.
+	DefaultPullSchedule = "*/15 * * * *"
+	// DefaultStaleAfter is 35 days: a monthly source that skips a month.
+	DefaultStaleAfter = 35 * 24 * time.Hour
+	// DefaultSettle is how long an inbox file must rest.
+	DefaultSettle = time.Minute
+	// DefaultTimeout bounds one HTTPS or SFTP pull.
+	DefaultTimeout = 5 * time.Minute
+)
 
 // DefaultTargets returns the 2027 targets of SPEC §4. Descriptive KPIs and
 // counts have none.
@@ -100,7 +217,36 @@ func Load(path string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
+	c.resolve(filepath.Dir(path))
 	return c, nil
+}
+
+// resolve makes the relative paths of a file relative to its folder, so a
+// config works whatever the working directory of the daemon.
+func (c *Config) resolve(dir string) {
+	abs := func(p *string) {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(dir, *p)
+		}
+	}
+	abs(&c.Paths.Database)
+	abs(&c.Paths.Out)
+	abs(&c.Paths.Spool)
+	abs(&c.ResearchKeyFile)
+	for i := range c.Sources {
+		s := &c.Sources[i]
+		if s.Inbox != nil {
+			abs(&s.Inbox.Dir)
+		}
+		if s.HTTPS != nil {
+			abs(&s.HTTPS.TokenFile)
+			abs(&s.HTTPS.CAFile)
+		}
+		if s.SFTP != nil {
+			abs(&s.SFTP.KeyFile)
+			abs(&s.SFTP.KnownHostsFile)
+		}
+	}
 }
 
 // Parse reads YAML over the defaults: a field the YAML sets replaces the
@@ -129,6 +275,7 @@ func Parse(r io.Reader) (*Config, error) {
 		}
 	}
 	c.Targets = targets
+	c.fillSourceDefaults()
 	if len(unknown) > 0 {
 		slices.Sort(unknown)
 		return nil, fmt.Errorf("%w: targets for unknown KPIs %v (targets exist for %v)", ErrInvalid, unknown, sortedKeys(DefaultTargets()))
@@ -187,6 +334,7 @@ func (c *Config) Validate() error {
 			regionOf[g] = r.Key
 		}
 	}
+	problems = append(problems, c.validateOperations()...)
 	if len(problems) > 0 {
 		return fmt.Errorf("%w: %s", ErrInvalid, joinProblems(problems))
 	}
