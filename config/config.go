@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -336,10 +337,21 @@ func (c *Config) Validate() error {
 	}
 	problems = append(problems, c.validateOperations()...)
 	if len(problems) > 0 {
-		return fmt.Errorf("%w: %s", ErrInvalid, joinProblems(problems))
+		return Problems(problems)
 	}
 	return nil
 }
+
+// Problems is every problem Validate found, one sentence each. It matches
+// ErrInvalid.
+type Problems []string
+
+func (p Problems) Error() string {
+	return ErrInvalid.Error() + ": " + strings.Join(p, "; ")
+}
+
+// Is makes errors.Is(p, ErrInvalid) true.
+func (p Problems) Is(target error) bool { return target == ErrInvalid }
 
 // Month parses a YYYY-MM field that Validate has checked.
 func Month(s string) time.Time {
@@ -357,17 +369,6 @@ func isGemeente(s string) bool {
 		}
 	}
 	return true
-}
-
-func joinProblems(p []string) string {
-	var b bytes.Buffer
-	for i, s := range p {
-		if i > 0 {
-			b.WriteString("; ")
-		}
-		b.WriteString(s)
-	}
-	return b.String()
 }
 
 func sortedKeys(m map[string]float64) []string {

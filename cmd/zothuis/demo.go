@@ -17,7 +17,6 @@ import (
 	"github.com/zothuis/zothuis/metrics/disclosure"
 	"github.com/zothuis/zothuis/pseudonymize"
 	"github.com/zothuis/zothuis/snapshot"
-	zsql "github.com/zothuis/zothuis/sql"
 	"github.com/zothuis/zothuis/synth"
 )
 
@@ -55,7 +54,11 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	researchKey, err := pseudonymize.LoadKey(researchKeyPath)
+	cfgPath, err := writeDemoConfig(dir)
+	if err != nil {
+		return err
+	}
+	cfg, err := config.Load(cfgPath)
 	if err != nil {
 		return err
 	}
@@ -68,11 +71,18 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("synth: %w", err)
 	}
 
-	db, err := zsql.Open(ctx, filepath.Join(dir, "work", "zothuis.duckdb"))
+	// The demo folder is a pipeline of its own: the configuration just
+	// written, its working database and its daemon, as serve runs it.
+	p, err := openPipeline(ctx, cfg, e.log)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer p.Close()
+	db := p.db
+	researchKey, err := pseudonymize.LoadKey(cfg.ResearchKeyFile)
+	if err != nil {
+		return err
+	}
 	in := &ingest.Ingester{DB: db, ResearchKey: researchKey}
 
 	type tally struct{ files, read, atSource, accepted, quarantined int }
@@ -103,15 +113,12 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		}
 	}
 
-	cfg := config.Default()
-	span, err := metrics.Refresh(ctx, db, cfg, time.Now())
+	fmt.Fprintln(e.stderr, "running the monthly cycle: KPIs, dashboard, research snapshot, metrics")
+	month, err := p.daemon.Cycle(ctx)
 	if err != nil {
 		return err
 	}
-	snap, err := snapshot.Publish(ctx, db, filepath.Join(dir, "research"), snapshot.Options{KeepMonths: cfg.Snapshot.KeepMonths})
-	if err != nil {
-		return err
-	}
+	snap := filepath.Join(cfg.Paths.Out, "research", snapshot.FileName)
 
 	w := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(e.stdout, "\nZo Thuis Monitor demo: %d synthetic youths, %s to %s\n\n", opt.Youths, opt.From.Format("2006-01"), opt.To.Format("2006-01"))
@@ -121,7 +128,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(w, "%s\t%d\t%d\t%d\t%d\t%d\t\n", c.Source, t.files, t.read, t.atSource, t.accepted, t.quarantined)
 	}
 	w.Flush()
-	if err := printHeadline(ctx, e, db, cfg, span); err != nil {
+	if err := printHeadline(ctx, e, db, cfg, month); err != nil {
 		return err
 	}
 	abs := func(p string) string {
@@ -134,6 +141,8 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "Working database:                   %s\n", abs(filepath.Join(dir, "work", "zothuis.duckdb")))
 	fmt.Fprintf(e.stdout, "Pseudonymised deliveries:           %s\n", abs(filepath.Join(dir, "deliveries")))
 	fmt.Fprintf(e.stdout, "Keys (mode 0600):                   %s\n", abs(keys))
+	fmt.Fprintf(e.stdout, "Configuration:                      %s\n", abs(cfgPath))
+	fmt.Fprintf(e.stdout, "  run the daemon on it:             zothuis serve --config %s\n", abs(cfgPath))
 	fmt.Fprintf(e.stdout, "Done in %s.\n", time.Since(start).Round(100*time.Millisecond))
 	return nil
 }
@@ -170,12 +179,12 @@ var headline = []string{"placements", "spoed_share", "va_coverage", "va_timely",
 
 // printHeadline prints the published headline KPIs of the latest complete
 // month per region, as the steering groups would see them.
-func printHeadline(ctx context.Context, e *env, db *sql.DB, cfg *config.Config, span metrics.Span) error {
-	if span.Last.IsZero() {
+func printHeadline(ctx context.Context, e *env, db *sql.DB, cfg *config.Config, month time.Time) error {
+	if month.IsZero() {
 		fmt.Fprintln(e.stdout, "\nNo complete 12-month window yet: no KPIs.")
 		return nil
 	}
-	rep, err := metrics.Load(ctx, db, span.Last)
+	rep, err := metrics.Load(ctx, db, month)
 	if err != nil {
 		return err
 	}

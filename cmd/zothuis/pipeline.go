@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/zothuis/zothuis/config"
+	"github.com/zothuis/zothuis/ingest/httpspull"
+	"github.com/zothuis/zothuis/ingest/inboxpull"
+	"github.com/zothuis/zothuis/ingest/sftppull"
+	"github.com/zothuis/zothuis/ingest/spool"
+	"github.com/zothuis/zothuis/pseudonymize"
+	"github.com/zothuis/zothuis/schedules"
+	"github.com/zothuis/zothuis/snapshot"
+	zsql "github.com/zothuis/zothuis/sql"
+)
+
+// pipeline is the working database and the daemon of a configuration,
+// as run and serve use them.
+type pipeline struct {
+	cfg    *config.Config
+	db     *sql.DB
+	daemon *schedules.Daemon
+
+	closeOnce sync.Once
+}
+
+// openPipeline opens the working database of cfg and builds its daemon:
+// a puller per source, the spool, and the cycle's publishers.
+func openPipeline(ctx context.Context, cfg *config.Config, log *slog.Logger) (*pipeline, error) {
+	if cfg.ResearchKeyFile == "" {
+		return nil, fmt.Errorf("research_key_file is not set in the configuration")
+	}
+	key, err := pseudonymize.LoadKey(cfg.ResearchKeyFile)
+	if err != nil {
+		return nil, err
+	}
+	sp := spool.New(cfg.Paths.Spool)
+	pullers := map[string]schedules.Puller{}
+	for _, s := range cfg.Sources {
+		state, err := sp.StateDir(s.Name)
+		if err != nil {
+			return nil, err
+		}
+		p, err := newPuller(s, state, log)
+		if err != nil {
+			return nil, fmt.Errorf("source %s: %w", s.Name, err)
+		}
+		pullers[s.Name] = p
+	}
+	db, err := zsql.Open(ctx, cfg.Paths.Database)
+	if err != nil {
+		return nil, err
+	}
+	d, err := schedules.New(cfg, schedules.Options{
+		DB:          db,
+		ResearchKey: key,
+		Pullers:     pullers,
+		Spool:       sp,
+		Publish:     publishers(cfg),
+		Log:         log,
+	})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &pipeline{cfg: cfg, db: db, daemon: d}, nil
+}
+
+// Close closes the working database; a second call does nothing.
+func (p *pipeline) Close() error {
+	var err error
+	p.closeOnce.Do(func() { err = p.db.Close() })
+	return err
+}
+
+// newPuller makes the puller a source's configuration names.
+func newPuller(s config.Source, stateDir string, log *slog.Logger) (schedules.Puller, error) {
+	switch {
+	case s.Inbox != nil:
+		return inboxpull.New(inboxpull.Options{Dir: s.Inbox.Dir, Settle: s.Inbox.Settle}), nil
+	case s.HTTPS != nil:
+		return httpspull.New(httpspull.Options{URL: s.HTTPS.URL, TokenFile: s.HTTPS.TokenFile, CAFile: s.HTTPS.CAFile,
+			Timeout: s.HTTPS.Timeout, StateDir: stateDir})
+	case s.SFTP != nil:
+		return sftppull.New(sftppull.Options{Address: s.SFTP.Address, User: s.SFTP.User, KeyFile: s.SFTP.KeyFile,
+			KnownHostsFile: s.SFTP.KnownHostsFile, Dir: s.SFTP.Dir, Timeout: s.SFTP.Timeout, StateDir: stateDir})
+	}
+	return nil, fmt.Errorf("no puller configured")
+}
+
+// publishers are the cycle's steps after the KPI history: the research
+// snapshot and the dashboard.
+func publishers(cfg *config.Config) []schedules.Publisher {
+	return []schedules.Publisher{
+		func(ctx context.Context, db *sql.DB, month time.Time) error {
+			_, err := snapshot.Publish(ctx, db, filepath.Join(cfg.Paths.Out, "research"), snapshot.Options{KeepMonths: cfg.Snapshot.KeepMonths})
+			return err
+		},
+	}
+}
