@@ -15,17 +15,17 @@ test: deps
 NPMDIRS := $(patsubst %/package-lock.json,%,$(wildcard snapshot/testdata/nodeclient/package-lock.json dashboards/testdata/browser/package-lock.json))
 
 # Debian packages: a C compiler for cgo (DuckDB), node and npm, Chromium
-# for the dashboard tests, Prometheus (promtool and the server) for the
-# metrics and alert tests.
+# for the dashboard tests, Prometheus (promtool and the server) and
+# Alertmanager (amtool) for the metrics and alert tests.
 
 deps:
 	@missing=""; \
-	for cmd in gcc npm node chromium promtool prometheus; do \
+	for cmd in gcc npm node chromium promtool prometheus amtool; do \
 		command -v $$cmd >/dev/null 2>&1 || missing="$$missing $$cmd"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing for:$$missing"; \
 		$(SUDO) apt-get update && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-			gcc libc6-dev nodejs npm chromium prometheus; \
+			gcc libc6-dev nodejs npm chromium prometheus prometheus-alertmanager; \
 	fi
 	@for d in $(NPMDIRS); do \
 		[ -d $$d/node_modules ] && [ $$d/node_modules -nt $$d/package-lock.json ] || \
@@ -34,3 +34,38 @@ deps:
 
 demo:
 	go run ./cmd/zothuis demo
+
+# Fuzz every fuzz target for a bounded time each (FUZZTIME), one after the
+# other. A failing input is written to the package's testdata/fuzz/, where
+# plain `go test` replays it from then on.
+.PHONY: fuzz vulncheck
+FUZZTIME ?= 20s
+FUZZ_TARGETS := \
+	./ingest/dutchcsv:FuzzReader \
+	./ingest/dutchcsv:FuzzReaderRoundTrip \
+	./ingest/dutchcsv:FuzzParseDate \
+	./ingest/dutchcsv:FuzzDateCalendar \
+	./ingest/dutchcsv:FuzzParseMonth \
+	./ingest/contract:FuzzValidate \
+	./ingest/contract:FuzzLooksLikeBSN \
+	./ingest/contract:FuzzCheckHeader \
+	./ingest:FuzzReadRows \
+	./ingest:FuzzIngestFile \
+	./metrics/disclosure:FuzzCount \
+	./metrics/disclosure:FuzzRatio \
+	./metrics/disclosure:FuzzComplement
+
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz: $$pkg $$name for $(FUZZTIME)"; \
+		go test $$pkg -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 2s || exit 1; \
+	done
+
+# Known vulnerabilities in the dependencies and the Go standard library
+# that the code reaches. govulncheck comes from the Go module proxy; it
+# needs the Go vulnerability database: vuln.go.dev by default, or a local
+# copy given as VULNDB=file:///path/to/vulndb. Without either it fails.
+GOVULNCHECK_VERSION := v1.9.0
+vulncheck:
+	go run golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION) $(if $(VULNDB),-db $(VULNDB)) ./...

@@ -26,7 +26,7 @@ func WriteJSON(w io.Writer, o Output) error {
 // WriteCSV writes the output as CSV the way Dutch Excel opens it without
 // an import dialog: UTF-8 with a byte-order mark, ';' between fields,
 // decimal commas and CRLF line ends. Empty cells are withheld or not
-// applicable; the suppressed column says which.
+// applicable; the suppressed column says which. Cells pass CSVCell.
 func WriteCSV(w io.Writer, o Output) error {
 	if _, err := io.WriteString(w, "\uFEFF"); err != nil {
 		return err
@@ -36,7 +36,7 @@ func WriteCSV(w io.Writer, o Output) error {
 	cw.Write([]string{"maand", "kpi", "omschrijving", "area_type", "area", "numerator", "denominator", "value", "target", "suppressed"})
 	for _, f := range o.Rows {
 		k, _ := Lookup(f.KPI)
-		cw.Write([]string{o.Month, f.KPI, k.Label, f.AreaType, f.Area, intCell(f.Numerator), intCell(f.Denominator), decimalComma(f.Value), decimalComma(f.Target), strconv.FormatBool(f.Suppressed)})
+		cw.Write(CSVRecord([]string{o.Month, f.KPI, k.Label, f.AreaType, f.Area, intCell(f.Numerator), intCell(f.Denominator), decimalComma(f.Value), decimalComma(f.Target), strconv.FormatBool(f.Suppressed)}))
 	}
 	cw.Flush()
 	return cw.Error()

@@ -79,7 +79,13 @@ func Raw(rep *Report, cfg *config.Config) Output {
 // MinBasis; and complementary suppression across the area hierarchy
 // (municipalities add up to their region, regions and unlisted
 // municipalities to all) for every additive figure.
+//
+// A municipality without placements in the window is left out of the
+// published month: there is nothing to report of it, and as a cell of 0
+// it would be withheld and force complementary suppression of its region
+// or of a whole other region, which protects no one.
 func Publish(rep *Report, p disclosure.Policy, cfg *config.Config) Output {
+	rep = withoutEmptyMunicipalities(rep)
 	out := header(rep)
 	areas, breakdowns := hierarchy(rep, cfg)
 	index := map[string]int{}
@@ -159,6 +165,29 @@ func Publish(rep *Report, p disclosure.Policy, cfg *config.Config) Output {
 }
 
 func areaKey(r Row) string { return r.AreaType + "/" + r.Area }
+
+// withoutEmptyMunicipalities returns rep without the rows of
+// municipalities that have no placements in the window.
+func withoutEmptyMunicipalities(rep *Report) *Report {
+	empty := map[string]bool{}
+	for _, r := range rep.Rows {
+		if r.KPI == "placements" && r.AreaType == "gemeente" && r.Value.Valid && r.Value.Float64 == 0 {
+			empty[r.Area] = true
+		}
+	}
+	if len(empty) == 0 {
+		return rep
+	}
+	out := *rep
+	out.Rows = nil
+	for _, r := range rep.Rows {
+		if r.AreaType == "gemeente" && empty[r.Area] {
+			continue
+		}
+		out.Rows = append(out.Rows, r)
+	}
+	return &out
+}
 
 // hierarchy lists the report's areas and the additive relations between
 // them, each as cell indexes with the total first.

@@ -42,6 +42,7 @@ func commands() []command {
 		{"ingest", "--db DB --research-key-file K --source NAME FILE...", "land delivery files in the working database", runIngest},
 		{"kpi", "--db DB --month YYYY-MM [--raw] [--format json|csv|table]", "KPI values of a report month, disclosure-controlled unless --raw", runKPI},
 		{"publish", "--db DB --out DIR", "recompute the KPI history and publish the research snapshot DIR/research/zothuis.duckdb", runPublish},
+		{"dashboard", "--db DB --out DIR [--month YYYY-MM] [--months N] [--config FILE]", "write the steering groups' HTML dashboard DIR/dashboard/ (read-only on the database)", runDashboard},
 		{"run", "--config FILE", "one full cycle now: pull every source, ingest, KPIs, dashboard, research snapshot, metrics", runRun},
 		{"serve", "--config FILE [--listen ADDR]", "the daemon: scheduled pulls and monthly cycles; /metrics, /healthz, /readyz and the dashboard", runServe},
 		{"check-config", "--config FILE", "check a configuration file and the files it names; explain every problem", runCheckConfig},

@@ -119,6 +119,10 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	snap := filepath.Join(cfg.Paths.Out, "research", snapshot.FileName)
+	textfile, err := p.writeTextfile(e.log)
+	if err != nil {
+		return err
+	}
 
 	w := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(e.stdout, "\nZo Thuis Monitor demo: %d synthetic youths, %s to %s\n\n", opt.Youths, opt.From.Format("2006-01"), opt.To.Format("2006-01"))
@@ -137,10 +141,14 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		}
 		return p
 	}
+	if !month.IsZero() { // the cycle wrote it
+		fmt.Fprintf(e.stdout, "\nDashboard:                          %s\n", abs(filepath.Join(cfg.Paths.Out, "dashboard", "index.html")))
+	}
 	fmt.Fprintf(e.stdout, "\nResearch snapshot (open read-only): %s\n", abs(snap))
 	fmt.Fprintf(e.stdout, "Working database:                   %s\n", abs(filepath.Join(dir, "work", "zothuis.duckdb")))
 	fmt.Fprintf(e.stdout, "Pseudonymised deliveries:           %s\n", abs(filepath.Join(dir, "deliveries")))
 	fmt.Fprintf(e.stdout, "Keys (mode 0600):                   %s\n", abs(keys))
+	fmt.Fprintf(e.stdout, "Metrics (node_exporter textfile):   %s\n", abs(textfile))
 	fmt.Fprintf(e.stdout, "Configuration:                      %s\n", abs(cfgPath))
 	fmt.Fprintf(e.stdout, "  run the daemon on it:             zothuis serve --config %s\n", abs(cfgPath))
 	fmt.Fprintf(e.stdout, "Done in %s.\n", time.Since(start).Round(100*time.Millisecond))

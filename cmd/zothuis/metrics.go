@@ -1,17 +1,52 @@
 package main
 
 import (
-	"net/http"
+	"log/slog"
+	"path/filepath"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/zothuis/zothuis/metrics/prom"
+	"github.com/zothuis/zothuis/snapshot"
 )
 
-// metricsHandler serves the pipeline's metrics from a registry of its
-// own (never the global one).
-func metricsHandler(p *pipeline) (http.Handler, error) {
+// registry is a Prometheus registry of the pipeline's own collectors
+// (never the global one): KPIs, sources, jobs, files and build.
+func (p *pipeline) registry(log *slog.Logger) (*prometheus.Registry, error) {
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewBuildInfoCollector())
-	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}), nil
+	err := prom.Register(reg, p.db, p.cfg, prom.Options{
+		DatabasePath: p.cfg.Paths.Database,
+		SnapshotPath: filepath.Join(p.cfg.Paths.Out, "research", snapshot.FileName),
+		Logger:       log,
+	})
+	return reg, err
+}
+
+// textfilePath is where one-shot runs write their metrics for
+// node_exporter's textfile collector.
+func textfilePath(p *pipeline) string {
+	return filepath.Join(p.cfg.Paths.Out, "metrics", prom.TextfileName)
+}
+
+// writeTextfile writes the metrics of a one-shot run (run, demo)
+// atomically for node_exporter's textfile collector.
+func (p *pipeline) writeTextfile(log *slog.Logger) (string, error) {
+	reg, err := p.registry(log)
+	if err != nil {
+		return "", err
+	}
+	path := textfilePath(p)
+	return path, prom.WriteTextfile(reg, path)
+}
+
+// serveRegistry adds what only a long-running process has: Go runtime and
+// process metrics.
+func (p *pipeline) serveRegistry(log *slog.Logger) (*prometheus.Registry, error) {
+	reg, err := p.registry(log)
+	if err != nil {
+		return nil, err
+	}
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return reg, nil
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/zothuis/zothuis/config"
+	"github.com/zothuis/zothuis/dashboards"
 	"github.com/zothuis/zothuis/ingest/httpspull"
 	"github.com/zothuis/zothuis/ingest/inboxpull"
 	"github.com/zothuis/zothuis/ingest/sftppull"
@@ -100,6 +101,15 @@ func publishers(cfg *config.Config) []schedules.Publisher {
 	return []schedules.Publisher{
 		func(ctx context.Context, db *sql.DB, month time.Time) error {
 			_, err := snapshot.Publish(ctx, db, filepath.Join(cfg.Paths.Out, "research"), snapshot.Options{KeepMonths: cfg.Snapshot.KeepMonths})
+			return err
+		},
+		// The dashboard of the report month and the 11 before it, so the
+		// archive is complete after every cycle; none without KPIs.
+		func(ctx context.Context, db *sql.DB, month time.Time) error {
+			if month.IsZero() {
+				return nil
+			}
+			_, err := dashboards.Build(ctx, db, cfg, dashboards.Options{OutDir: cfg.Paths.Out, Month: month, Months: 12})
 			return err
 		},
 	}

@@ -40,6 +40,12 @@ func runRun(ctx context.Context, e *env, args []string) error {
 			s.Name, res.Files, res.Landed, res.Rows, res.Duplicates, res.Refused)
 	}
 	month, err := p.daemon.Cycle(ctx)
+	// The textfile tells node_exporter how the run went, failed or not.
+	if path, terr := p.writeTextfile(e.log); terr != nil {
+		errs = append(errs, terr)
+	} else {
+		fmt.Fprintln(e.stdout, "metrics:", path)
+	}
 	if err != nil {
 		return errors.Join(append(errs, err)...)
 	}

@@ -39,7 +39,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
-	h, err := newServer(p)
+	h, err := newServer(p, e.log)
 	if err != nil {
 		ln.Close()
 		return err

@@ -3,6 +3,7 @@ package main
 import (
 	"io"
 	"io/fs"
+	"log/slog"
 	"net/http"
 	"os"
 	"path"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/zothuis/zothuis/metrics/prom"
 )
 
 // server answers the daemon's HTTP requests: /metrics, /healthz, /readyz
@@ -20,13 +23,13 @@ type server struct {
 	dashboard string // folder of the dashboard files
 }
 
-func newServer(p *pipeline) (*server, error) {
+func newServer(p *pipeline, log *slog.Logger) (*server, error) {
 	s := &server{mux: http.NewServeMux(), dashboard: filepath.Join(p.cfg.Paths.Out, "dashboard")}
-	metrics, err := metricsHandler(p)
+	reg, err := p.serveRegistry(log)
 	if err != nil {
 		return nil, err
 	}
-	s.mux.Handle("GET /metrics", metrics)
+	s.mux.Handle("GET /metrics", prom.Handler(reg))
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "ok\n")
 	})
@@ -107,4 +110,3 @@ func (s *server) serveDashboard(w http.ResponseWriter, r *http.Request) {
 	}
 	http.ServeContent(w, r, name, fi.ModTime().Truncate(time.Second), rs)
 }
-

@@ -1,0 +1,166 @@
+package prom
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/zothuis/zothuis/config"
+	"github.com/zothuis/zothuis/ingest"
+	zsql "github.com/zothuis/zothuis/sql"
+)
+
+// pullJobPrefix starts the job name of a source's pull job in job_runs.
+const pullJobPrefix = "pull:"
+
+// sourceCollector exposes per source kind what landed and what was
+// refused, read from the deliveries and refusals tables, and from the
+// config how long the source may stay quiet. Sources are labelled by
+// kind (jgz, verzuim, toegang, jzplus), as the tables record them.
+type sourceCollector struct {
+	db  *sql.DB
+	cfg *config.Config
+
+	files, accepted, quarantined, refused, lastDelivery, staleAfter, firstPull *prometheus.Desc
+}
+
+func newSourceCollector(db *sql.DB, cfg *config.Config) *sourceCollector {
+	name := func(n string) string { return prometheus.BuildFQName(namespace, "source", n) }
+	l := []string{"source"}
+	return &sourceCollector{
+		db: db, cfg: cfg,
+		files: prometheus.NewDesc(name("deliveries_total"),
+			"Delivery files of a source that landed (a file delivered again is not counted again).", l, nil),
+		accepted: prometheus.NewDesc(name("rows_accepted_total"),
+			"Rows of a source's deliveries that were accepted.", l, nil),
+		quarantined: prometheus.NewDesc(name("rows_quarantined_total"),
+			"Rows of a source's deliveries that broke the contract and were quarantined.", l, nil),
+		refused: prometheus.NewDesc(name("files_refused_total"),
+			"Delivery files of a source refused whole (unreadable, wrong columns, a BSN where a pseudonym belongs).", l, nil),
+		lastDelivery: prometheus.NewDesc(name("last_delivery_timestamp_seconds"),
+			"When the last delivery of a source that accepted any row landed; absent while none has.", l, nil),
+		staleAfter: prometheus.NewDesc(name("stale_after_seconds"),
+			"How long a configured source may go without an accepted delivery before ZothuisSourceStale fires (the shortest of its channels).", l, nil),
+		firstPull: prometheus.NewDesc(name("first_pull_timestamp_seconds"),
+			"When a pull job of a configured source first ran: the start of the wait for its first delivery.", l, nil),
+	}
+}
+
+func (c *sourceCollector) describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{c.files, c.accepted, c.quarantined, c.refused, c.lastDelivery, c.staleAfter, c.firstPull} {
+		ch <- d
+	}
+}
+
+func (c *sourceCollector) update(ctx context.Context, ch chan<- prometheus.Metric) error {
+	// The configured expectation, per kind: the shortest of its channels.
+	stale := map[string]time.Duration{}
+	kindOf := map[string]string{} // pull job name to source kind
+	for _, s := range c.cfg.Sources {
+		if d, ok := stale[s.Source]; !ok || s.StaleAfter < d {
+			stale[s.Source] = s.StaleAfter
+		}
+		kindOf[pullJobPrefix+s.Name] = s.Source
+	}
+	for kind, d := range stale {
+		ch <- prometheus.MustNewConstMetric(c.staleAfter, prometheus.GaugeValue, d.Seconds(), kind)
+	}
+
+	byKind := map[string]*sourceTotals{}
+	for _, s := range ingest.Sources() {
+		byKind[s.Source] = &sourceTotals{} // every kind from 0, so rate() sees the first file
+	}
+	get := func(kind string) *sourceTotals {
+		if byKind[kind] == nil {
+			byKind[kind] = &sourceTotals{}
+		}
+		return byKind[kind]
+	}
+	if err := c.deliveries(ctx, ch, get); err != nil {
+		return err
+	}
+	if err := c.refusals(ctx, get); err != nil {
+		return err
+	}
+	for kind, t := range byKind {
+		ch <- prometheus.MustNewConstMetric(c.files, prometheus.CounterValue, t.files, kind)
+		ch <- prometheus.MustNewConstMetric(c.accepted, prometheus.CounterValue, t.accepted, kind)
+		ch <- prometheus.MustNewConstMetric(c.quarantined, prometheus.CounterValue, t.quarantined, kind)
+		ch <- prometheus.MustNewConstMetric(c.refused, prometheus.CounterValue, t.refused, kind)
+	}
+	return c.firstPulls(ctx, ch, kindOf)
+}
+
+func (c *sourceCollector) deliveries(ctx context.Context, ch chan<- prometheus.Metric, get func(string) *sourceTotals) error {
+	rows, err := c.db.QueryContext(ctx, zsql.Query("prom/deliveries.sql"))
+	if err != nil {
+		return fmt.Errorf("deliveries: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var kind string
+		var files, accepted, quarantined int64
+		var last sql.NullTime
+		if err := rows.Scan(&kind, &files, &accepted, &quarantined, &last); err != nil {
+			return fmt.Errorf("deliveries: %w", err)
+		}
+		t := get(kind)
+		t.files, t.accepted, t.quarantined = float64(files), float64(accepted), float64(quarantined)
+		if last.Valid {
+			ch <- prometheus.MustNewConstMetric(c.lastDelivery, prometheus.GaugeValue, unixSeconds(last.Time), kind)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("deliveries: %w", err)
+	}
+	return nil
+}
+
+func (c *sourceCollector) refusals(ctx context.Context, get func(string) *sourceTotals) error {
+	rows, err := c.db.QueryContext(ctx, zsql.Query("prom/refusals.sql"))
+	if err != nil {
+		return fmt.Errorf("refusals: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var kind string
+		var n int64
+		if err := rows.Scan(&kind, &n); err != nil {
+			return fmt.Errorf("refusals: %w", err)
+		}
+		get(kind).refused = float64(n)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("refusals: %w", err)
+	}
+	return nil
+}
+
+// sourceTotals are a source kind's counters.
+type sourceTotals struct{ files, accepted, quarantined, refused float64 }
+
+// firstPulls sends, per configured source kind, when any of its pull
+// jobs first ran, so that a source that never delivers is noticed too.
+func (c *sourceCollector) firstPulls(ctx context.Context, ch chan<- prometheus.Metric, kindOf map[string]string) error {
+	runs, err := jobStats(ctx, c.db)
+	if err != nil {
+		return err
+	}
+	first := map[string]time.Time{}
+	for _, r := range runs {
+		kind, ok := kindOf[r.job]
+		if !ok {
+			continue
+		}
+		if f, seen := first[kind]; !seen || r.firstRun.Before(f) {
+			first[kind] = r.firstRun
+		}
+	}
+	for kind, t := range first {
+		ch <- prometheus.MustNewConstMetric(c.firstPull, prometheus.GaugeValue, unixSeconds(t), kind)
+	}
+	return nil
+}
