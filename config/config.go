@@ -264,7 +264,7 @@ func Parse(r io.Reader) (*Config, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
 	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+		return nil, fmt.Errorf("%w: %s", ErrInvalid, redactStrings(err.Error()))
 	}
 	for k, v := range c.Targets {
 		targets[k] = v
@@ -285,6 +285,28 @@ func Parse(r io.Reader) (*Config, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// redactStrings takes the quoted strings out of a YAML error message: the
+// YAML library quotes the start of a value it cannot use, and a file given
+// by mistake as the configuration may be a key.
+func redactStrings(msg string) string {
+	const open = "!!str `"
+	var b strings.Builder
+	for {
+		i := strings.Index(msg, open)
+		if i < 0 {
+			break
+		}
+		j := strings.IndexByte(msg[i+len(open):], '`')
+		if j < 0 {
+			break
+		}
+		b.WriteString(msg[:i] + "a string")
+		msg = msg[i+len(open)+j+1:]
+	}
+	b.WriteString(msg)
+	return b.String()
 }
 
 // Validate checks the configuration as a whole.

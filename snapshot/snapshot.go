@@ -46,6 +46,7 @@ func Publish(ctx context.Context, db *sql.DB, dir string, opt Options) (string, 
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return "", fmt.Errorf("publish snapshot: %w", err)
 	}
+	removeLeftovers(dir)
 	final := filepath.Join(dir, FileName)
 	tmp := filepath.Join(dir, fmt.Sprintf(".%s.%d-%d.tmp", FileName, os.Getpid(), time.Now().UnixNano()))
 	if err := write(ctx, db, tmp); err != nil {
@@ -67,6 +68,20 @@ func Publish(ctx context.Context, db *sql.DB, dir string, opt Options) (string, 
 		return "", fmt.Errorf("publish snapshot: parquet: %w", err)
 	}
 	return final, nil
+}
+
+// removeLeftovers removes what a publish that was killed left in dir: a
+// half-written snapshot (with its write-ahead log) and a half-written
+// Parquet folder, each as large as a snapshot. Only one process publishes
+// from a working database (DuckDB admits one writer), so none of them is
+// in use; were it, its rename would fail, never the published files.
+func removeLeftovers(dir string) {
+	for _, pattern := range []string{"." + FileName + ".*.tmp", "." + FileName + ".*.tmp.wal", ".parquet-*"} {
+		matches, _ := filepath.Glob(filepath.Join(dir, pattern))
+		for _, m := range matches {
+			os.RemoveAll(m)
+		}
+	}
 }
 
 // datedPattern matches the dated copies Publish keeps.
@@ -164,9 +179,15 @@ func exportParquet(ctx context.Context, db *sql.DB, dir string) error {
 		return err
 	}
 	for _, n := range names {
-		q := fmt.Sprintf("COPY (SELECT * FROM %s) TO %s (FORMAT parquet, COMPRESSION zstd)", quoteIdent(n), quoteLiteral(filepath.Join(tmp, n+".parquet")))
+		file := filepath.Join(tmp, n+".parquet")
+		q := fmt.Sprintf("COPY (SELECT * FROM %s) TO %s (FORMAT parquet, COMPRESSION zstd)", quoteIdent(n), quoteLiteral(file))
 		if _, err := db.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("%s: %w", n, err)
+		}
+		// DuckDB creates the file by the process umask; person-level
+		// data is 0640 whatever that is.
+		if err := os.Chmod(file, 0o640); err != nil {
+			return err
 		}
 	}
 	if err := os.Chmod(tmp, 0o750); err != nil {
