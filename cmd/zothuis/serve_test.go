@@ -75,8 +75,15 @@ type serveProc struct {
 
 func startServe(t *testing.T, config, addr string) *serveProc {
 	t.Helper()
-	cmd := exec.Command(binary(t), "serve", "--config", config, "--listen", addr)
-	p := &serveProc{t: t, cmd: cmd, log: &lockedBuffer{}, base: "http://" + addr, exited: make(chan error, 1)}
+	return startServeArgs(t, "http://"+addr, "serve", "--config", config, "--listen", addr)
+}
+
+// startServeArgs starts zothuis with args and waits until base answers
+// /readyz.
+func startServeArgs(t *testing.T, base string, args ...string) *serveProc {
+	t.Helper()
+	cmd := exec.Command(binary(t), args...)
+	p := &serveProc{t: t, cmd: cmd, log: &lockedBuffer{}, base: base, exited: make(chan error, 1)}
 	cmd.Stderr = p.log
 	cmd.Stdout = p.log
 	if err := cmd.Start(); err != nil {
@@ -334,5 +341,44 @@ func TestServe(t *testing.T) {
 	db.QueryRow(`SELECT status FROM job_runs WHERE job = 'cycle' AND status <> 'skipped' ORDER BY run_id DESC LIMIT 1`).Scan(&lastStatus)
 	if lastStatus != "ok" {
 		t.Errorf("last cycle: %q, want ok", lastStatus)
+	}
+}
+
+// TestServeDemoConfigAsIs runs the daemon on the configuration the demo
+// wrote, unchanged, and reads /healthz, /metrics and the dashboard.
+func TestServeDemoConfigAsIs(t *testing.T) {
+	dir := copyDemo(t)
+	config := filepath.Join(dir, demoConfigName)
+	// The demo's configuration listens on 127.0.0.1:9617; only when that
+	// port is taken on this machine does the test move.
+	addr := "127.0.0.1:9617"
+	if ln, err := net.Listen("tcp", addr); err != nil {
+		t.Logf("%s is taken (%v); listening elsewhere", addr, err)
+		addr = freeAddr(t)
+	} else {
+		ln.Close()
+	}
+	var p *serveProc
+	if addr == "127.0.0.1:9617" {
+		p = startServeArgs(t, "http://"+addr, "serve", "--config", config)
+	} else {
+		p = startServe(t, config, addr)
+	}
+	if code, body := p.get("/healthz"); code != 200 || body != "ok\n" {
+		t.Errorf("/healthz = %d %q", code, body)
+	}
+	if code, body := p.get("/metrics"); code != 200 || !strings.Contains(body, `zothuis_kpi_ratio{area="all",area_type="total",kpi="spoed_share"}`) {
+		t.Errorf("/metrics = %d, lacks the published spoed_share:\n%.500s", code, body)
+	}
+	for _, path := range []string{"/", "/2026-10/", "/assets/echarts.min.js"} {
+		if code, body := p.get(path); code != 200 || len(body) < 1000 {
+			t.Errorf("GET %s = %d (%d bytes)", path, code, len(body))
+		}
+	}
+	if code, _ := p.get("/2026-10"); code != 200 { // redirected to the folder
+		t.Errorf("GET /2026-10 = %d", code)
+	}
+	if code := p.stop(syscall.SIGTERM); code != 0 {
+		t.Errorf("SIGTERM: exit %d", code)
 	}
 }

@@ -225,7 +225,7 @@ func scrape(addr string) ([]byte, error) {
 func TestPrometheusFiresSpoedAlert(t *testing.T) {
 	bin := lookTool(t, "prometheus")
 	promtoolCheck := promtool(t, "check", "metrics")
-	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 240*time.Second)
 	defer cancel()
 
 	const low = 0.01
