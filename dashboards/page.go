@@ -903,4 +903,3 @@ func (f csvFile) bytes() []byte {
 	w.Flush()
 	return buf.Bytes()
 }
-
