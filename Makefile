@@ -37,7 +37,10 @@ demo:
 
 # Fuzz every fuzz target for a bounded time each (FUZZTIME), one after the
 # other. A failing input is written to the package's testdata/fuzz/, where
-# plain `go test` replays it from then on.
+# plain `go test` replays it from then on. Go 1.26 may end a run with
+# "context deadline exceeded" at the time limit without any failing input
+# (go.dev/issue/75804, fixed in Go 1.27); only a run that wrote a failing
+# input, or failed otherwise, fails the target.
 .PHONY: fuzz vulncheck
 FUZZTIME ?= 20s
 FUZZ_TARGETS := \
@@ -57,9 +60,16 @@ FUZZ_TARGETS := \
 
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
-		pkg=$${t%%:*}; name=$${t##*:}; \
+		pkg=$${t%%:*}; name=$${t##*:}; dir=$$pkg/testdata/fuzz/$$name; \
+		before=$$(ls $$dir 2>/dev/null | wc -l); \
 		echo "fuzz: $$pkg $$name for $(FUZZTIME)"; \
-		go test $$pkg -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 2s || exit 1; \
+		out=$$(go test $$pkg -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 2s 2>&1); rc=$$?; \
+		echo "$$out" | grep -v '^fuzz: elapsed: [0-9ms]*, execs'; \
+		if [ $$rc -ne 0 ]; then \
+			if [ "$$(ls $$dir 2>/dev/null | wc -l)" -eq "$$before" ] && echo "$$out" | grep -q '^    context deadline exceeded$$'; then \
+				echo "fuzz: $$name: Go's time-limit race (go.dev/issue/75804), no failing input: not a failure"; \
+			else exit 1; fi; \
+		fi; \
 	done
 
 # Known vulnerabilities in the dependencies and the Go standard library

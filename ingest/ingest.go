@@ -144,8 +144,15 @@ func (in *Ingester) IngestFile(ctx context.Context, c *contract.Contract, path s
 		return res, fmt.Errorf("ingest %s: %w", res.File, err)
 	}
 
-	if _, err := conn.ExecContext(ctx, zsql.Query("ingest/upsert_"+table+".sql"), res.DeliveryID); err != nil {
-		return res, fmt.Errorf("ingest %s: upsert: %w", res.File, err)
+	// The upsert is a few statements, each taking the delivery id: the
+	// driver binds arguments to the last statement of a string only.
+	for _, q := range strings.SplitAfter(zsql.Query("ingest/upsert_"+table+".sql"), ";\n") {
+		if strings.TrimSpace(q) == "" {
+			continue
+		}
+		if _, err := conn.ExecContext(ctx, q, res.DeliveryID); err != nil {
+			return res, fmt.Errorf("ingest %s: upsert: %w", res.File, err)
+		}
 	}
 	if _, err := conn.ExecContext(ctx, `UPDATE deliveries SET rows_accepted = ?, rows_quarantined = ? WHERE delivery_id = ?`,
 		res.Accepted, res.Quarantined, res.DeliveryID); err != nil {
@@ -183,11 +190,17 @@ func (in *Ingester) load(ctx context.Context, dc driver.Conn, c *contract.Contra
 		}
 	}()
 
-	rekey := pseudonymize.NewHasher(in.ResearchKey)
-	pi := c.Index("pseudonym")
-	fields := make([]string, len(c.Columns))
-	values := make([]driver.Value, len(c.Columns)+1)
-	for {
+	// Reading, checking and re-keying run in their own goroutine, a batch
+	// ahead of the appenders, so that they and DuckDB use both cores.
+	pctx, cancel := context.WithCancel(ctx)
+	batches := make(chan prepBatch, 2)
+	go in.prepare(pctx, c, rows, pos, batches)
+	defer func() {
+		cancel()
+		for range batches { // the reader must be done before rows is closed
+		}
+	}()
+	tick := func() error {
 		if res.Rows%4096 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -196,60 +209,138 @@ func (in *Ingester) load(ctx context.Context, dc driver.Conn, c *contract.Contra
 				in.Progress(res.Rows)
 			}
 		}
-		rec, err := rows.Read()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return refuse("unreadable: %v", err)
-		}
-		res.Rows++
-		if rec.FieldCountErr {
-			res.Quarantined++
-			if err := quar.AppendRow(res.DeliveryID, c.Source, int64(rec.Line), nil,
-				fmt.Sprintf("%d fields, header has %d", len(rec.Fields), len(rows.Header())), nil); err != nil {
-				return fmt.Errorf("quarantine: %w", err)
+		return nil
+	}
+	for b := range batches {
+		for i := range b.rows {
+			if err := tick(); err != nil {
+				return err
 			}
-			continue
-		}
-		for i, p := range pos {
-			fields[i] = rec.Fields[p]
-		}
-		if looksLikeBSN(fields[pi]) {
-			return refuse("line %d: the pseudonym column holds a value that looks like a BSN (9 digits passing the elfproef); was the file pseudonymised?", rec.Line)
-		}
-		row, problems := c.Validate(fields)
-		if len(problems) > 0 {
-			res.Quarantined++
-			var rid any
-			if p := strings.ToLower(strings.TrimSpace(fields[pi])); contract.IsPseudonym(p) {
-				rid = rekey.Sum(p)
-			}
-			for _, pr := range problems {
-				if err := quar.AppendRow(res.DeliveryID, c.Source, int64(rec.Line), pr.Column, pr.Reason, rid); err != nil {
-					return fmt.Errorf("quarantine: %w", err)
+			r := &b.rows[i]
+			res.Rows++
+			if r.problems != nil {
+				res.Quarantined++
+				for _, pr := range r.problems {
+					var col any = pr.Column
+					if r.wholeRow {
+						col = nil
+					}
+					if err := quar.AppendRow(res.DeliveryID, c.Source, r.line, col, pr.Reason, r.rid); err != nil {
+						return fmt.Errorf("quarantine: %w", err)
+					}
 				}
+				continue
 			}
-			continue
-		}
-		for i, v := range row.Values {
-			if i == pi {
-				v = rekey.Sum(v.(string))
+			if err := stage.AppendRow(r.values...); err != nil {
+				return fmt.Errorf("staging line %d: %w", r.line, err)
 			}
-			values[i] = v
+			res.Accepted++
 		}
-		values[len(c.Columns)] = int64(rec.Line)
-		if err := stage.AppendRow(values...); err != nil {
-			return fmt.Errorf("staging line %d: %w", rec.Line, err)
+		if b.err != nil {
+			if err := tick(); err != nil {
+				return err
+			}
+			if errors.Is(b.err, io.EOF) {
+				return nil
+			}
+			return b.err
 		}
-		res.Accepted++
+	}
+	return ctx.Err()
+}
+
+// prepBatchRows is how many rows go from prepare to load at a time.
+const prepBatchRows = 1024
+
+// prepBatch is a batch of checked rows; err, when set, ended the file after
+// them: io.EOF, or why the file is refused.
+type prepBatch struct {
+	rows []prepRow
+	err  error
+}
+
+// prepRow is a delivered row, checked: the staging values, or the problems
+// that keep it in quarantine.
+type prepRow struct {
+	line     int64
+	values   []driver.Value // contract columns (pseudonym re-keyed) and the line
+	problems []contract.Problem
+	wholeRow bool // the one problem is the row's, not a column's
+	rid      any  // research id of a quarantined row with a valid pseudonym
+}
+
+// prepare reads the rows of a delivery, checks them against the contract
+// and re-keys the pseudonyms, in batches on out, until the end of the file,
+// a refusal or ctx is done; it closes out.
+func (in *Ingester) prepare(ctx context.Context, c *contract.Contract, rows rowSource, pos []int, out chan<- prepBatch) {
+	defer close(out)
+	rekey := pseudonymize.NewHasher(in.ResearchKey)
+	pi := c.Index("pseudonym")
+	width := len(c.Columns) + 1
+	fields := make([]string, len(c.Columns))
+	for {
+		b := prepBatch{rows: make([]prepRow, 0, prepBatchRows)}
+		flat := make([]driver.Value, prepBatchRows*width)
+		b.err = ctx.Err()
+		for b.err == nil && len(b.rows) < prepBatchRows {
+			rec, err := rows.Read()
+			if errors.Is(err, io.EOF) {
+				b.err = io.EOF
+				break
+			}
+			if err != nil {
+				b.err = refuse("unreadable: %v", err)
+				break
+			}
+			r := prepRow{line: int64(rec.Line)}
+			if rec.FieldCountErr {
+				r.problems = []contract.Problem{{Reason: fmt.Sprintf("%d fields, header has %d", len(rec.Fields), len(rows.Header()))}}
+				r.wholeRow = true
+				b.rows = append(b.rows, r)
+				continue
+			}
+			for i, p := range pos {
+				fields[i] = rec.Fields[p]
+			}
+			if looksLikeBSN(fields[pi]) {
+				b.err = refuse("line %d: the pseudonym column holds a value that looks like a BSN (9 digits passing the elfproef); was the file pseudonymised?", rec.Line)
+				break
+			}
+			row, problems := c.Validate(fields)
+			if len(problems) > 0 {
+				r.problems = problems
+				if p := strings.ToLower(strings.TrimSpace(fields[pi])); contract.IsPseudonym(p) {
+					r.rid = rekey.Sum(p)
+				}
+				b.rows = append(b.rows, r)
+				continue
+			}
+			r.values = flat[len(b.rows)*width : (len(b.rows)+1)*width]
+			for i, v := range row.Values {
+				if i == pi {
+					v = rekey.Sum(v.(string))
+				}
+				r.values[i] = v
+			}
+			r.values[len(c.Columns)] = r.line
+			b.rows = append(b.rows, r)
+		}
+		select {
+		case out <- b:
+		case <-ctx.Done():
+			return
+		}
+		if b.err != nil {
+			return
+		}
 	}
 }
 
 // looksLikeBSN is the BSN guard: a pseudonym column value of 9 digits that
-// passes the elfproef means the file was not pseudonymised.
+// passes the elfproef (also grouped, or with its leading zero dropped by a
+// spreadsheet) means the file was not pseudonymised.
 func looksLikeBSN(v string) bool {
-	return pseudonymize.ValidBSN(strings.TrimSpace(v))
+	return contract.LooksLikeBSN(strings.TrimSpace(v))
 }
 
 func fileSHA256(path string) (string, error) {

@@ -54,6 +54,8 @@ func sniff(head []byte) (Format, error) {
 		return "", errors.New("file is a zip archive (an .xlsx workbook?); deliver CSV, Parquet or Arrow")
 	case bytes.HasPrefix(head, []byte{0xff, 0xfe}), bytes.HasPrefix(head, []byte{0xfe, 0xff}):
 		return "", errors.New("file is UTF-16 encoded; export CSV as UTF-8 or Windows-1252")
+	case bytes.IndexByte(head, 0) >= 0:
+		return "", errors.New("file starts with NUL bytes: not a CSV text (UTF-16 without byte-order mark, or binary); export CSV as UTF-8 or Windows-1252")
 	}
 	return CSV, nil
 }
@@ -77,19 +79,33 @@ func openRows(ctx context.Context, path string) (rowSource, Format, error) {
 	}
 	switch format {
 	case Parquet:
+		fi, err := f.Stat()
 		f.Close()
+		if err != nil {
+			return nil, "", err
+		}
 		src, err := openParquet(ctx, path)
-		return src, format, err
+		if err != nil {
+			return nil, format, err
+		}
+		src.(*arrowRows).maxRows = rowsPerByte * fi.Size()
+		return src, format, nil
 	case Arrow:
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
+		fi, err := f.Stat()
+		if err == nil {
+			_, err = f.Seek(0, io.SeekStart)
+		}
+		if err != nil {
 			f.Close()
 			return nil, "", err
 		}
 		src, err := openArrow(f, bytes.HasPrefix(head, []byte("ARROW1")))
 		if err != nil {
 			f.Close()
+			return nil, format, err
 		}
-		return src, format, err
+		src.(*arrowRows).maxRows = rowsPerByte * fi.Size()
+		return src, format, nil
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		f.Close()
@@ -119,6 +135,12 @@ type arrowRows struct {
 	cols   []func(i int) (string, error)
 	i, n   int
 	row    int
+	// maxRows bounds the rows the file's batches may declare, at
+	// rowsPerByte per byte of the file: a column without data buffers
+	// (all null, or one run-length-encoded value) costs no bytes per row,
+	// so a tiny crafted file could declare billions of rows, each to be
+	// quarantined.
+	maxRows, declared int64
 }
 
 func (a *arrowRows) Header() []string { return a.header }
@@ -129,7 +151,15 @@ func (a *arrowRows) Close() error {
 	return a.close()
 }
 
-func (a *arrowRows) Read() (dutchcsv.Record, error) {
+func (a *arrowRows) Read() (rec dutchcsv.Record, err error) {
+	// The Arrow and Parquet readers trust the offsets and lengths a file
+	// declares and may panic on a corrupt one: a malformed delivery must
+	// be refused, never crash the pipeline.
+	defer func() {
+		if p := recover(); p != nil {
+			rec, err = dutchcsv.Record{}, fmt.Errorf("row %d: corrupt file: %v", a.row+1, p)
+		}
+	}()
 	for a.batch == nil || a.i >= a.n {
 		if a.batch != nil {
 			a.batch.Release()
@@ -138,6 +168,9 @@ func (a *arrowRows) Read() (dutchcsv.Record, error) {
 		b, err := a.next()
 		if err != nil {
 			return dutchcsv.Record{}, err
+		}
+		if a.declared += b.NumRows(); a.maxRows > 0 && a.declared > a.maxRows {
+			return dutchcsv.Record{}, fmt.Errorf("the file declares more than %d rows per byte (%d rows): corrupt", rowsPerByte, a.declared)
 		}
 		b.Retain()
 		a.batch, a.i, a.n = b, 0, int(b.NumRows())
@@ -162,6 +195,13 @@ func (a *arrowRows) Read() (dutchcsv.Record, error) {
 	a.row++
 	return dutchcsv.Record{Line: a.row, Fields: fields}, nil
 }
+
+// rowsPerByte bounds the rows a Parquet or Arrow delivery may declare per
+// byte of its size. Dense real data takes about half a byte a row at the
+// least (a youth's fifty contacts in a row, compressed with zstd), so 64
+// leaves a wide margin and still keeps a small file from declaring
+// billions of rows.
+const rowsPerByte = 64
 
 // ErrColumnType is returned for an Arrow or Parquet column whose type no
 // contract column can hold.
@@ -258,6 +298,28 @@ func intString(a arrow.Array, i int) string {
 	return ""
 }
 
+// checkSchema refuses a schema with a column of a type no contract column
+// can hold, before any row is read: a file with no rows is refused too.
+func checkSchema(s *arrow.Schema) error {
+	var accepted func(dt arrow.DataType) bool
+	accepted = func(dt arrow.DataType) bool {
+		switch dt.ID() {
+		case arrow.STRING, arrow.LARGE_STRING, arrow.STRING_VIEW, arrow.DATE32, arrow.DATE64, arrow.TIMESTAMP,
+			arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64, arrow.UINT8, arrow.UINT16, arrow.UINT32, arrow.UINT64, arrow.NULL:
+			return true
+		case arrow.DICTIONARY:
+			return accepted(dt.(*arrow.DictionaryType).ValueType)
+		}
+		return false
+	}
+	for _, f := range s.Fields() {
+		if !accepted(f.Type) {
+			return fmt.Errorf("column %s: %w: %s", dutchcsv.NormaliseHeader(f.Name), ErrColumnType, f.Type)
+		}
+	}
+	return nil
+}
+
 func schemaHeader(s *arrow.Schema) []string {
 	h := make([]string, s.NumFields())
 	for i, f := range s.Fields() {
@@ -268,11 +330,23 @@ func schemaHeader(s *arrow.Schema) []string {
 
 // openArrow reads an Arrow IPC file (random access, "ARROW1" magic) or
 // stream.
-func openArrow(f *os.File, isFile bool) (rowSource, error) {
+func openArrow(f *os.File, isFile bool) (src rowSource, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			src, err = nil, fmt.Errorf("arrow: corrupt file: %v", p)
+		}
+	}()
+	if err := checkArrowSchema(f, isFile); err != nil {
+		return nil, err
+	}
 	if isFile {
 		r, err := ipc.NewFileReader(f, ipc.WithAllocator(memory.DefaultAllocator))
 		if err != nil {
 			return nil, fmt.Errorf("arrow file: %w", err)
+		}
+		if err := checkSchema(r.Schema()); err != nil {
+			r.Close()
+			return nil, err
 		}
 		i := 0
 		return &arrowRows{
@@ -291,9 +365,21 @@ func openArrow(f *os.File, isFile bool) (rowSource, error) {
 			close: func() error { r.Close(); return f.Close() },
 		}, nil
 	}
-	r, err := ipc.NewReader(bufio.NewReader(f), ipc.WithAllocator(memory.DefaultAllocator))
+	// Every message's metadata and body are bounded by the file: a body
+	// length claimed beyond it would otherwise be allocated before it is
+	// read (ipc.NewReader leaves its message reader without the limits).
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	limits := []ipc.Option{ipc.WithAllocator(memory.DefaultAllocator), ipc.WithMetadataSizeLimit(maxArrowMetadata), ipc.WithBodySizeLimit(max(fi.Size(), 1))}
+	r, err := ipc.NewReaderFromMessageReader(ipc.NewMessageReader(bufio.NewReader(f), limits...), limits...)
 	if err != nil {
 		return nil, fmt.Errorf("arrow stream: %w", err)
+	}
+	if err := checkSchema(r.Schema()); err != nil {
+		r.Release()
+		return nil, err
 	}
 	return &arrowRows{
 		header: schemaHeader(r.Schema()),
@@ -311,7 +397,12 @@ func openArrow(f *os.File, isFile bool) (rowSource, error) {
 }
 
 // openParquet reads a Parquet file through Arrow record batches.
-func openParquet(ctx context.Context, path string) (rowSource, error) {
+func openParquet(ctx context.Context, path string) (src rowSource, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			src, err = nil, fmt.Errorf("parquet: corrupt file: %v", p)
+		}
+	}()
 	pf, err := file.OpenParquetFile(path, false)
 	if err != nil {
 		return nil, fmt.Errorf("parquet: %w", err)
@@ -325,6 +416,10 @@ func openParquet(ctx context.Context, path string) (rowSource, error) {
 	if err != nil {
 		pf.Close()
 		return nil, fmt.Errorf("parquet: %w", err)
+	}
+	if err := checkSchema(schema); err != nil {
+		pf.Close()
+		return nil, err
 	}
 	rr, err := fr.GetRecordReader(ctx, nil, nil)
 	if err != nil {

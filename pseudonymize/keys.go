@@ -72,20 +72,26 @@ func GenerateKey(path string) error {
 // state and is not safe for concurrent use; make one per goroutine.
 type Hasher struct {
 	mac hash.Hash
+	in  []byte // v's bytes: converting a string for the hash.Hash interface would allocate
 	sum []byte
 	out [32]byte
 }
 
 // NewHasher returns a Hasher for key. The key is copied by the HMAC.
 func NewHasher(key []byte) *Hasher {
-	return &Hasher{mac: hmac.New(sha256.New, key), sum: make([]byte, 0, sha256.Size)}
+	return &Hasher{mac: hmac.New(sha256.New, key), in: make([]byte, 0, 64), sum: make([]byte, 0, sha256.Size)}
 }
 
 // Sum returns the 32-character identifier of v.
 func (h *Hasher) Sum(v string) string {
+	return string(h.appendSum(h.out[:0], v))
+}
+
+// appendSum appends the 32-character identifier of v to dst.
+func (h *Hasher) appendSum(dst []byte, v string) []byte {
 	h.mac.Reset()
-	h.mac.Write([]byte(v))
+	h.in = append(h.in[:0], v...)
+	h.mac.Write(h.in)
 	h.sum = h.mac.Sum(h.sum[:0])
-	hex.Encode(h.out[:], h.sum[:16])
-	return string(h.out[:])
+	return hex.AppendEncode(dst, h.sum[:16])
 }

@@ -1,12 +1,16 @@
 package pseudonymize
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/zothuis/zothuis/ingest/contract"
 	"github.com/zothuis/zothuis/ingest/dutchcsv"
@@ -64,90 +68,274 @@ func Transform(ctx context.Context, r io.Reader, w io.Writer, opt Options) (Stat
 	if err != nil {
 		return st, err
 	}
-	out := csv.NewWriter(w)
-	if err := out.Write(opt.Contract.Names()); err != nil {
+	var head bytes.Buffer
+	hw := csv.NewWriter(&head)
+	hw.Write(opt.Contract.Names())
+	hw.Flush()
+	if _, err := w.Write(head.Bytes()); err != nil {
 		return st, fmt.Errorf("pseudonymize: %w", err)
 	}
-	h := NewHasher(opt.Key)
-	rec := make([]string, len(plan))
-	for {
-		if st.Rows%4096 == 0 {
-			if err := ctx.Err(); err != nil {
-				return st, err
+
+	// Stages, so that parsing and hashing use both cores: the reader parses
+	// batches of rows and deals them out in turn to the transformers, which
+	// turn a batch into output CSV; this goroutine takes the results in the
+	// same turn, so rows stay in order, writes them and keeps the counts.
+	// The channels bound memory to a few batches at any file size.
+	ctx, cancel := context.WithCancel(ctx)
+	raw := make([]chan rawBatch, transformers)
+	done := make([]chan doneBatch, transformers)
+	for i := range raw {
+		raw[i], done[i] = make(chan rawBatch, 1), make(chan doneBatch, 1)
+		go func() {
+			defer close(done[i])
+			t := newTransformer(opt.Key, pc, plan, len(in.Header()))
+			for b := range raw[i] {
+				select {
+				case done[i] <- t.transform(b):
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	go readBatches(ctx, in, raw)
+	defer func() {
+		cancel()
+		for _, ch := range done { // let the stages end before returning
+			for range ch {
 			}
 		}
-		row, err := in.Read()
-		if errors.Is(err, io.EOF) {
+	}()
+	for turn := 0; ; turn++ {
+		d, ok := <-done[turn%transformers]
+		if !ok {
 			break
 		}
-		if err != nil {
-			return st, fmt.Errorf("pseudonymize: %w", err)
-		}
-		st.Rows++
-		reject := func(reason string) {
+		st.Rows += d.rows
+		st.Written += d.written
+		for _, rj := range d.rejects {
 			st.Rejected++
 			if opt.OnReject != nil {
-				opt.OnReject(row.Line, reason)
+				opt.OnReject(rj.line, rj.reason)
 			}
 		}
+		for reason, n := range d.blanked {
+			if n > 0 {
+				st.Blanked[blankReasons[reason]] += n
+			}
+		}
+		if len(d.out) > 0 {
+			if _, err := w.Write(d.out); err != nil {
+				return st, fmt.Errorf("pseudonymize: %w", err)
+			}
+		}
+		switch {
+		case errors.Is(d.err, io.EOF):
+			return st, nil
+		case d.err != nil:
+			return st, d.err
+		}
+	}
+	return st, ctx.Err()
+}
+
+// transformers is how many goroutines pseudonymise batches: with the
+// reader, enough to keep two cores busy.
+const transformers = 2
+
+// batchRows is how many rows travel together between the stages of
+// Transform: enough to make a hand-over cheap, few enough to keep memory
+// small.
+const batchRows = 1024
+
+// rawBatch is a batch of parsed rows; err, when set, ended the input
+// after them (io.EOF at the end).
+type rawBatch struct {
+	rows []dutchcsv.Record
+	err  error
+}
+
+// reject is a rejected row: its line and the reason, never the value.
+type reject struct {
+	line   int
+	reason string
+}
+
+// The reasons a quasi-identifier is left empty, counted in Stats.Blanked.
+const (
+	blankBirthDate = iota
+	blankPostcode
+)
+
+var blankReasons = [...]string{
+	blankBirthDate: "geboortedatum is not a date",
+	blankPostcode:  "postcode not in the postcode table",
+}
+
+// doneBatch is a transformed batch: the output CSV of its rows and what
+// happened to them.
+type doneBatch struct {
+	out     []byte
+	rows    int
+	written int
+	rejects []reject
+	blanked [len(blankReasons)]int
+	err     error
+}
+
+// readBatches parses the rows of in into batches, dealt out to raw in
+// turn, until the end of the input, a read error or ctx is done; it closes
+// every channel of raw.
+func readBatches(ctx context.Context, in *dutchcsv.Reader, raw []chan rawBatch) {
+	defer func() {
+		for _, ch := range raw {
+			close(ch)
+		}
+	}()
+	for turn := 0; ; turn++ {
+		b := rawBatch{rows: make([]dutchcsv.Record, 0, batchRows)}
+		b.err = ctx.Err()
+		for b.err == nil && len(b.rows) < batchRows {
+			row, err := in.Read()
+			switch {
+			case errors.Is(err, io.EOF):
+				b.err = io.EOF
+			case err != nil:
+				b.err = fmt.Errorf("pseudonymize: %w", err)
+			default:
+				b.rows = append(b.rows, row)
+			}
+		}
+		select {
+		case raw[turn%len(raw)] <- b:
+		case <-ctx.Done():
+			return
+		}
+		if b.err != nil {
+			return
+		}
+	}
+}
+
+// transformer turns raw rows into delivery rows; one per goroutine.
+type transformer struct {
+	h      *Hasher
+	pc     *PostcodeTable
+	plan   []columnPlan
+	fields int    // fields in the header
+	out    []byte // the batch's output CSV
+}
+
+func newTransformer(key []byte, pc *PostcodeTable, plan []columnPlan, fields int) *transformer {
+	return &transformer{h: NewHasher(key), pc: pc, plan: plan, fields: fields}
+}
+
+// transform pseudonymises a batch: rows with a bad BSN or the wrong
+// number of fields are rejected, the rest written as CSV in order, as
+// encoding/csv writes it.
+func (t *transformer) transform(b rawBatch) doneBatch {
+	d := doneBatch{rows: len(b.rows), err: b.err}
+	t.out = t.out[:0]
+	for _, row := range b.rows {
 		if row.FieldCountErr {
-			reject(fmt.Sprintf("%d fields, header has %d", len(row.Fields), len(in.Header())))
+			d.rejects = append(d.rejects, reject{row.Line, fmt.Sprintf("%d fields, header has %d", len(row.Fields), t.fields)})
 			continue
 		}
-		ok := true
-		for i, p := range plan {
-			v := strings.TrimSpace(row.Fields[p.from])
-			switch p.kind {
-			case copyValue:
-				rec[i] = v
-			case bsnToPseudonym:
-				bsn, reason := normaliseBSN(v)
-				if reason != "" {
-					reject(reason)
-					ok = false
-					break
-				}
-				rec[i] = h.Sum(bsn)
-			case birthDateToMonth:
-				rec[i] = ""
-				if v == "" {
-					break
-				}
-				t, err := dutchcsv.ParseDate(v)
-				if err != nil {
-					st.Blanked["geboortedatum is not a date"]++
-					break
-				}
-				rec[i] = t.Format("2006-01")
-			case postcodeToGemeente:
-				rec[i] = ""
-				if v == "" {
-					break
-				}
-				gm, found := pc.Gemeente(v)
-				if !found {
-					st.Blanked["postcode not in the postcode table"]++
-					break
-				}
-				rec[i] = gm
+		start := len(t.out)
+		if reason := t.row(row.Fields, &d); reason != "" {
+			t.out = t.out[:start]
+			d.rejects = append(d.rejects, reject{row.Line, reason})
+			continue
+		}
+		d.written++
+	}
+	d.out = bytes.Clone(t.out)
+	return d
+}
+
+// row appends the delivery row of a raw row to t.out, or returns why the
+// row is rejected (the caller then drops what was appended).
+func (t *transformer) row(fields []string, d *doneBatch) string {
+	for i, p := range t.plan {
+		if i > 0 {
+			t.out = append(t.out, ',')
+		}
+		v := strings.TrimSpace(fields[p.from])
+		switch p.kind {
+		case copyValue:
+			t.out = appendCSVField(t.out, v)
+		case bsnToPseudonym:
+			bsn, reason := normaliseBSN(v)
+			if reason != "" {
+				return reason
 			}
-			if !ok {
+			t.out = t.h.appendSum(t.out, bsn)
+		case birthDateToMonth:
+			if v == "" {
 				break
 			}
+			tm, err := dutchcsv.ParseDate(v)
+			if err != nil {
+				d.blanked[blankBirthDate]++
+				break
+			}
+			t.out = appendMonth(t.out, tm)
+		case postcodeToGemeente:
+			if v == "" {
+				break
+			}
+			gm, found := t.pc.Gemeente(v)
+			if !found {
+				d.blanked[blankPostcode]++
+				break
+			}
+			t.out = appendCSVField(t.out, gm)
 		}
-		if !ok {
-			continue
-		}
-		if err := out.Write(rec); err != nil {
-			return st, fmt.Errorf("pseudonymize: %w", err)
-		}
-		st.Written++
 	}
-	out.Flush()
-	if err := out.Error(); err != nil {
-		return st, fmt.Errorf("pseudonymize: %w", err)
+	t.out = append(t.out, '\n')
+	return ""
+}
+
+// appendMonth appends t as YYYY-MM, as t.Format("2006-01") does for the
+// years ParseDate gives (0 to 9999).
+func appendMonth(dst []byte, t time.Time) []byte {
+	y, m := t.Year(), int(t.Month())
+	return append(dst, byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-', byte('0'+m/10), byte('0'+m%10))
+}
+
+// appendCSVField appends a field as encoding/csv's Writer writes it with
+// ',' and "\n": quoted, with quotes doubled, where it holds a comma, a
+// quote or a line break, starts with a space or is \. ; else as it is.
+func appendCSVField(dst []byte, field string) []byte {
+	if !fieldNeedsQuotes(field) {
+		return append(dst, field...)
 	}
-	return st, nil
+	dst = append(dst, '"')
+	for i := 0; i < len(field); i++ {
+		if field[i] == '"' {
+			dst = append(dst, '"')
+		}
+		dst = append(dst, field[i])
+	}
+	return append(dst, '"')
+}
+
+// fieldNeedsQuotes is encoding/csv's rule for the delimiter ','.
+func fieldNeedsQuotes(field string) bool {
+	if field == "" {
+		return false
+	}
+	if field == `\.` {
+		return true
+	}
+	for i := 0; i < len(field); i++ {
+		switch field[i] {
+		case '\n', '\r', '"', ',':
+			return true
+		}
+	}
+	r1, _ := utf8.DecodeRuneInString(field)
+	return unicode.IsSpace(r1)
 }
 
 // normaliseBSN returns the 9-digit BSN, or the reason the value is not

@@ -10,10 +10,18 @@ import (
 	_ "github.com/duckdb/duckdb-go/v2" // the DuckDB driver
 )
 
+// MemoryLimit caps the memory DuckDB takes for a database opened here;
+// beyond it DuckDB spills to a temporary folder beside the file (as
+// protected as the file). DuckDB's default, 80 % of the RAM, would let a
+// national-scale cycle grow with its input; at 1 M youths no stage needs
+// more than about 0.9 GB, and a cap of 512 MB there cost no time
+// (BENCHMARKS.md), so 2 GB keeps every stage well under the 4 GiB budget.
+const MemoryLimit = "2GB"
+
 // Open opens (or creates) the working DuckDB database at path and migrates
 // it to the current schema. The caller closes it.
 func Open(ctx context.Context, path string) (*dbsql.DB, error) {
-	db, err := dbsql.Open("duckdb", path)
+	db, err := dbsql.Open("duckdb", path+"?memory_limit="+MemoryLimit)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -43,7 +51,7 @@ func OpenReadOnly(ctx context.Context, path string) (*dbsql.DB, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	db, err := dbsql.Open("duckdb", path+"?access_mode=read_only")
+	db, err := dbsql.Open("duckdb", path+"?access_mode=read_only&memory_limit="+MemoryLimit)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}

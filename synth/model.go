@@ -96,6 +96,7 @@ type youth struct {
 
 type model struct {
 	seed      uint64
+	rates     rates
 	from, to  time.Time // first days of the first and last month
 	last      time.Time // last day of the last month
 	years     float64
@@ -103,8 +104,22 @@ type model struct {
 	postcodes map[string][]pseudonymize.PostcodeRange
 }
 
-func newModel(seed uint64, from, to time.Time) *model {
-	m := &model{seed: seed, from: from, to: to, last: to.AddDate(0, 1, -1), postcodes: map[string][]pseudonymize.PostcodeRange{}}
+// rates are the per-youth event rates that Options.National changes.
+type rates struct {
+	jgzFactor   float64 // JGZ contacts come this many times as often
+	verzuimRate float64 // absence reports per school-age youth per year
+	toegangRate float64 // access-route episodes per youth per year
+}
+
+// regionalRates are the rates of the default output; nationalRates give
+// every source the share of rows it has nationally (see Options.National).
+var (
+	regionalRates = rates{jgzFactor: 1, verzuimRate: verzuimRate, toegangRate: toegangRate}
+	nationalRates = rates{jgzFactor: 1.4, verzuimRate: 4 * verzuimRate, toegangRate: 2.5 * toegangRate}
+)
+
+func newModel(seed uint64, from, to time.Time, r rates) *model {
+	m := &model{seed: seed, rates: r, from: from, to: to, last: to.AddDate(0, 1, -1), postcodes: map[string][]pseudonymize.PostcodeRange{}}
 	m.years = m.last.Sub(from).Hours() / 24 / 365.25
 	total := 0
 	for _, g := range municipalities {
@@ -176,7 +191,7 @@ func (m *model) jgzContacts(y *youth) {
 		case age < 4:
 			mean = 180
 		}
-		t = t.AddDate(0, 0, 1+int(r.ExpFloat64()*mean))
+		t = t.AddDate(0, 0, 1+int(r.ExpFloat64()*mean/m.rates.jgzFactor))
 		if t.After(end) {
 			return
 		}
@@ -193,7 +208,7 @@ func (m *model) schoolAbsence(y *youth) {
 	t := maxTime(m.from, y.birth.AddDate(5, 0, 0))
 	end := minTime(m.last, y.birth.AddDate(18, 0, 0))
 	for {
-		t = t.AddDate(0, 0, 1+int(r.ExpFloat64()*365/verzuimRate))
+		t = t.AddDate(0, 0, 1+int(r.ExpFloat64()*365/m.rates.verzuimRate))
 		if t.After(end) {
 			return
 		}
@@ -224,7 +239,7 @@ func (m *model) accessEpisodes(y *youth) {
 	t := maxTime(m.from, y.birth)
 	end := minTime(m.last, y.birth.AddDate(18, 0, 0))
 	for {
-		t = t.AddDate(0, 0, 1+int(r.ExpFloat64()*365/toegangRate))
+		t = t.AddDate(0, 0, 1+int(r.ExpFloat64()*365/m.rates.toegangRate))
 		if t.After(end) {
 			return
 		}

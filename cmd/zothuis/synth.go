@@ -63,6 +63,7 @@ func runSynth(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "synth")
 	out := fs.String("out", "", "output `folder`; raw exports go to DIR/<source>/")
 	sf := addSynthFlags(fs, time.Now())
+	national := fs.Bool("national", false, "national proportions of rows per source (about ten per youth), for benchmarks; see bench/run.sh")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -73,6 +74,7 @@ func runSynth(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	opt.National = *national
 	sum, err := synth.Generate(ctx, *out, opt)
 	if err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/zothuis/zothuis/ingest/dutchcsv"
 )
@@ -133,6 +134,10 @@ func (c *Contract) CheckHeader(header []string) ([]int, error) {
 			missing = append(missing, c.Columns[i].Name)
 		}
 	}
+	if len(missing) == len(c.Columns) {
+		// Most likely a data row: its values are not shown.
+		return nil, fmt.Errorf("%s contract: the first line names none of the contract's columns: is the header line missing, or the delimiter other than ',', ';' or tab? (want %s)", c.Source, strings.Join(c.Names(), ","))
+	}
 	var msgs []string
 	if len(unknown) > 0 {
 		msgs = append(msgs, "columns not in the contract: "+strings.Join(unknown, ", "))
@@ -152,8 +157,24 @@ func (c *Contract) CheckHeader(header []string) ([]int, error) {
 // quoteName shows an unknown header name, shortened: a header is not data,
 // but a stray long one should not flood a message.
 func quoteName(s string) string {
-	if len(s) > 40 {
-		s = s[:40] + "…"
+	if s == "" {
+		return `"" (an empty name: a delimiter at the end of the header?)`
+	}
+	// A name with digits or other characters than letters, '_', '-' and
+	// spaces may be a value from a data row (a BSN where the header should
+	// be): not shown.
+	digits, other := 0, false
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case unicode.IsLetter(r), r == '_', r == ' ', r == '-':
+		default:
+			other = true
+		}
+	}
+	if digits > 2 || other || len(s) > 40 {
+		return "(a name not shown: it looks like a value, not a column name)"
 	}
 	return fmt.Sprintf("%q", s)
 }
@@ -199,9 +220,20 @@ func (col Column) parse(s string) (any, string) {
 			return nil, fmt.Sprintf("longer than %d characters", maxText)
 		}
 		for _, r := range s {
-			if r < 0x20 || r == 0x7f || r == '\uFEFF' || r == '\uFFFD' {
+			// Control characters (C0 and C1), invisible format characters
+			// (a byte-order mark, a zero-width space, a bidi override),
+			// line separators and the replacement of an invalid byte.
+			if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029' || r == '\uFFFD' {
 				return nil, "control or invalid character"
 			}
+		}
+		if LooksLikeBSN(s) {
+			return nil, "looks like a BSN (9 digits passing the elfproef); a BSN is never delivered"
+		}
+		if strings.IndexByte("=+-@", s[0]) >= 0 {
+			// Never a provider's id or code; a formula when the research
+			// file's data reaches a spreadsheet.
+			return nil, "starts with =, +, - or @ (a spreadsheet formula?)"
 		}
 		return s, ""
 	case Pseudonym:
@@ -269,6 +301,52 @@ func IsPseudonym(s string) bool {
 		}
 	}
 	return true
+}
+
+// LooksLikeBSN reports whether s is a citizen service number (BSN) that
+// passes the elfproef (weights 9,8,7,6,5,4,3,2,-1; sum divisible by 11;
+// not all zeros): 9 digits, also grouped by spaces, dots or dashes
+// ("1112.22.333"), or 8 plain digits whose leading zero a spreadsheet
+// dropped. Eight digits with separators are left alone: that is a date.
+func LooksLikeBSN(s string) bool {
+	if len(s) < 8 || len(s) > 13 {
+		return false
+	}
+	var d [9]int
+	n, sep := 0, false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			if n == 9 {
+				return false
+			}
+			d[n] = int(c - '0')
+			n++
+		case c == ' ' || c == '.' || c == '-':
+			sep = true
+		default:
+			return false
+		}
+	}
+	switch {
+	case n == 8 && !sep:
+		copy(d[1:], d[:8])
+		d[0] = 0
+	case n == 9:
+	default:
+		return false
+	}
+	sum, nonzero := 0, false
+	for i, v := range d {
+		w := 9 - i
+		if i == 8 {
+			w = -1
+		}
+		sum += w * v
+		nonzero = nonzero || v != 0
+	}
+	return nonzero && sum%11 == 0
 }
 
 // IsGemeente reports whether s is shaped like a CBS municipality code.

@@ -28,12 +28,24 @@ var ErrUnreadable = errors.New("unreadable CSV")
 // maxHeaderBytes bounds the header line; no contract header comes near it.
 const maxHeaderBytes = 64 << 10
 
+// MaxRecordBytes bounds one record: a line, or the lines a quoted field
+// spans. Contract rows are a few hundred bytes; without a bound, a runaway
+// line or an unclosed quote would make the reader hold the whole file in
+// memory.
+const MaxRecordBytes = 1 << 20
+
+// ErrRecordTooLong is returned, wrapped in ErrUnreadable, for a record
+// longer than MaxRecordBytes.
+var ErrRecordTooLong = fmt.Errorf("a record longer than %d MiB (a runaway line or an unclosed quote)", MaxRecordBytes>>20)
+
 // Reader yields the records of a Dutch CSV export with their line numbers.
 type Reader struct {
 	csv       *csv.Reader
 	header    []string
 	delimiter rune
 	fields    int
+	budget    *budget
+	lastLine  int // the line the last record ended on
 }
 
 // Record is one data row and the line it starts on (the header is line 1).
@@ -49,7 +61,8 @@ type Record struct {
 // read at once; header names are trimmed and lower-cased because sources
 // vary their case ("Pseudonym", "PSEUDONYM").
 func NewReader(r io.Reader) (*Reader, error) {
-	br := bufio.NewReaderSize(transform.NewReader(r, lenientUTF8{}), 64<<10)
+	bud := &budget{r: transform.NewReader(r, lenientUTF8{}), left: MaxRecordBytes}
+	br := bufio.NewReaderSize(bud, 64<<10)
 	// Strip a UTF-8 byte-order mark (it has been decoded to U+FEFF).
 	if b, err := br.Peek(3); err == nil && bytes.Equal(b, []byte("\uFEFF")) {
 		br.Discard(3)
@@ -74,12 +87,16 @@ func NewReader(r io.Reader) (*Reader, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, ErrNoHeader
 		}
+		if errors.Is(err, ErrRecordTooLong) {
+			return nil, fmt.Errorf("%w: header: %w", ErrUnreadable, ErrRecordTooLong)
+		}
 		return nil, fmt.Errorf("%w: header: %w", ErrUnreadable, err)
 	}
 	for i, h := range hdr {
 		hdr[i] = NormaliseHeader(h)
 	}
-	return &Reader{csv: cr, header: hdr, delimiter: delim, fields: len(hdr)}, nil
+	last, _ := cr.FieldPos(len(hdr) - 1)
+	return &Reader{csv: cr, header: hdr, delimiter: delim, fields: len(hdr), budget: bud, lastLine: last}, nil
 }
 
 // NormaliseHeader trims a header name and lower-cases it: header names
@@ -95,12 +112,17 @@ func (r *Reader) Header() []string { return r.header }
 func (r *Reader) Delimiter() rune { return r.delimiter }
 
 // Read returns the next record, or io.EOF. Blank lines are skipped (the csv
-// package does so). A quote error is fatal and wraps ErrUnreadable.
+// package does so). A quote error, or a record longer than MaxRecordBytes,
+// is fatal and wraps ErrUnreadable.
 func (r *Reader) Read() (Record, error) {
+	r.budget.left = MaxRecordBytes
 	rec, err := r.csv.Read()
 	if err != nil {
 		if errors.Is(err, io.EOF) {
 			return Record{}, io.EOF
+		}
+		if errors.Is(err, ErrRecordTooLong) {
+			return Record{}, fmt.Errorf("%w: after line %d: %w", ErrUnreadable, r.lastLine, err)
 		}
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
@@ -109,7 +131,28 @@ func (r *Reader) Read() (Record, error) {
 		return Record{}, fmt.Errorf("%w: %w", ErrUnreadable, err)
 	}
 	line, _ := r.csv.FieldPos(0)
+	r.lastLine, _ = r.csv.FieldPos(len(rec) - 1)
 	return Record{Line: line, Fields: rec, FieldCountErr: len(rec) != r.fields}, nil
+}
+
+// budget passes reads through while the record being read is within its
+// budget; Reader.Read renews it for every record. Reads run ahead of the
+// parser by at most one buffer, so the bound is approximate by that much.
+type budget struct {
+	r    io.Reader
+	left int
+}
+
+func (b *budget) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		return 0, ErrRecordTooLong
+	}
+	if len(p) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.r.Read(p)
+	b.left -= n
+	return n, err
 }
 
 // detectDelimiter picks ';', ',' or tab, whichever occurs most often outside

@@ -1,5 +1,16 @@
 -- Upsert a staged verzuim delivery ($1 = delivery_id); see upsert_jgz.sql.
-INSERT OR REPLACE INTO verzuim BY NAME
+UPDATE verzuim SET
+    geboortemaand = s.geboortemaand,
+    gemeente = s.gemeente,
+    startdatum = s.startdatum,
+    einddatum = s.einddatum,
+    delivery_id = $1::BIGINT
+FROM (
+    SELECT * FROM staging_verzuim
+    QUALIFY row_number() OVER (PARTITION BY research_id, meldingsdatum, verzuimsoort ORDER BY line DESC) = 1
+) s
+WHERE verzuim.research_id = s.research_id AND verzuim.meldingsdatum = s.meldingsdatum AND verzuim.verzuimsoort = s.verzuimsoort;
+INSERT INTO verzuim BY NAME
 SELECT * EXCLUDE (line), $1::BIGINT AS delivery_id
-FROM staging_verzuim
+FROM staging_verzuim ANTI JOIN verzuim USING (research_id, meldingsdatum, verzuimsoort)
 QUALIFY row_number() OVER (PARTITION BY research_id, meldingsdatum, verzuimsoort ORDER BY line DESC) = 1;

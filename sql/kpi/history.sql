@@ -10,13 +10,18 @@ months AS (
            CAST(m + INTERVAL 1 MONTH - INTERVAL 1 DAY AS DATE) AS window_end
     FROM generate_series(CAST($1 AS TIMESTAMP), CAST($2 AS TIMESTAMP), INTERVAL 1 MONTH) AS g(m)
 ),
+-- The timeline once: the view is a join over every source table, and each
+-- area level below would otherwise compute it again (BENCHMARKS.md).
+timeline AS MATERIALIZED (
+    SELECT * FROM placement_timeline
+),
 -- Each placement once under each area it counts in.
 area_placements AS (
-    SELECT 'total' AS area_type, 'all' AS area, * FROM placement_timeline
+    SELECT 'total' AS area_type, 'all' AS area, * FROM timeline
     UNION ALL BY NAME
-    SELECT 'region' AS area_type, region AS area, * FROM placement_timeline WHERE region IS NOT NULL
+    SELECT 'region' AS area_type, region AS area, * FROM timeline WHERE region IS NOT NULL
     UNION ALL BY NAME
-    SELECT 'gemeente' AS area_type, gemeente AS area, * FROM placement_timeline WHERE gemeente IS NOT NULL
+    SELECT 'gemeente' AS area_type, gemeente AS area, * FROM timeline WHERE gemeente IS NOT NULL
 ),
 started AS (
     SELECT m.month, a.*
