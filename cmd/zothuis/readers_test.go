@@ -192,13 +192,13 @@ func TestReadersDuringCycles(t *testing.T) {
 	}
 	// Readers read for at least minRead, until the daemon has published
 	// minCycles snapshots meanwhile (at most maxRead).
-	const minRead, maxRead, minCycles = 15 * time.Second, 90 * time.Second, 3
+	const minRead, maxRead, minCycles = 15 * time.Second, 180 * time.Second, 3
 	dir := copyDemo(t)
 	stop := filepath.Join(t.TempDir(), "stop")
 	snap := filepath.Join(dir, "research", snapshot.FileName)
 	fast := setSchedules(t, dir, "0 6 1 1 *", "1s", "* * * * * *")
 	p := startServe(t, fast, freeAddr(t))
-	p.waitFor("the first cycle to finish", 60*time.Second, func() bool { return p.logCount("job done", "job=cycle") > 0 })
+	p.waitFor("the first cycle to finish", 120*time.Second, func() bool { return p.logCount("job done", "job=cycle") > 0 })
 	cyclesBefore := p.logCount("job done", "job=cycle")
 
 	var wg sync.WaitGroup
