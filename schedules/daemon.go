@@ -34,10 +34,7 @@ type Options struct {
 	Spool   Spool
 	// Publish runs after the KPI history is refreshed, in order.
 	Publish []Publisher
-	// AfterJob runs after every recorded run, such as writing the
-	// metrics textfile; its error is logged, not returned.
-	AfterJob func(ctx context.Context) error
-	Log      *slog.Logger
+	Log     *slog.Logger
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }
@@ -51,7 +48,6 @@ type Daemon struct {
 	pullers  map[string]Puller
 	spool    Spool
 	publish  []Publisher
-	afterJob func(ctx context.Context) error
 	log      *slog.Logger
 	now      func() time.Time
 	runs     runs
@@ -79,7 +75,6 @@ func New(cfg *config.Config, opt Options) (*Daemon, error) {
 		pullers:  opt.Pullers,
 		spool:    opt.Spool,
 		publish:  opt.Publish,
-		afterJob: opt.AfterJob,
 		log:      log,
 		now:      now,
 		runs:     runs{db: opt.DB, now: now},
@@ -138,7 +133,7 @@ func (d *Daemon) Pull(ctx context.Context, name string) (PullResult, error) {
 }
 
 // record runs fn as one run of job: it takes the writer lock, records the
-// run's start and outcome in the run history, and runs AfterJob.
+// run's start and outcome in the run history.
 func (d *Daemon) record(ctx context.Context, job string, fn func(ctx context.Context) (int, error)) (err error) {
 	d.active.Add(1)
 	defer d.active.Done()
@@ -165,11 +160,6 @@ func (d *Daemon) record(ctx context.Context, job string, fn func(ctx context.Con
 			d.log.Error("job failed", "job", job, "run", id, "duration", time.Since(start).Round(time.Millisecond), "err", err)
 		} else {
 			d.log.Info("job done", "job", job, "run", id, "duration", time.Since(start).Round(time.Millisecond), "rows", rows)
-		}
-		if d.afterJob != nil {
-			if aerr := d.afterJob(rctx); aerr != nil {
-				d.log.Error("after job", "job", job, "err", aerr)
-			}
 		}
 	}()
 	rows, err = fn(ctx)

@@ -84,13 +84,13 @@ func (p *pipeline) Close() error {
 func newPuller(s config.Source, stateDir string, log *slog.Logger) (schedules.Puller, error) {
 	switch {
 	case s.Inbox != nil:
-		return inboxpull.New(inboxpull.Options{Dir: s.Inbox.Dir, Settle: s.Inbox.Settle}), nil
+		return inboxpull.New(inboxpull.Options{Dir: s.Inbox.Dir, Settle: s.Inbox.Settle, Logger: log}), nil
 	case s.HTTPS != nil:
 		return httpspull.New(httpspull.Options{URL: s.HTTPS.URL, TokenFile: s.HTTPS.TokenFile, CAFile: s.HTTPS.CAFile,
-			Timeout: s.HTTPS.Timeout, StateDir: stateDir})
+			Timeout: s.HTTPS.Timeout, StateDir: stateDir, Logger: log})
 	case s.SFTP != nil:
 		return sftppull.New(sftppull.Options{Address: s.SFTP.Address, User: s.SFTP.User, KeyFile: s.SFTP.KeyFile,
-			KnownHostsFile: s.SFTP.KnownHostsFile, Dir: s.SFTP.Dir, Timeout: s.SFTP.Timeout, StateDir: stateDir})
+			KnownHostsFile: s.SFTP.KnownHostsFile, Dir: s.SFTP.Dir, Timeout: s.SFTP.Timeout, StateDir: stateDir, Logger: log})
 	}
 	return nil, fmt.Errorf("no puller configured")
 }
