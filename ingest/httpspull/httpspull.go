@@ -37,8 +37,9 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/zothuis/zothuis/ingest/spool"
 )
 
 // ErrTokenRefused marks a 401 or 403 answer: the token is wrong, expired or
@@ -243,7 +244,7 @@ func (p *Puller) Pull(ctx context.Context, dir string) ([]string, error) {
 		p.opts.Logger.Info("https pull: unchanged content", "url", where, "sha256", sum)
 		return nil, nil
 	}
-	final, err := place(tmp, dir, name)
+	final, err := spool.Place(tmp, dir, name)
 	if err != nil {
 		return nil, fmt.Errorf("https pull %s: %w", where, err)
 	}
@@ -350,29 +351,6 @@ func download(resp *http.Response, dir, name string) (string, string, error) {
 	return f.Name(), hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// place renames tmp to name in dir, or the first free variant of it
-// (name_2.ext...), never replacing a file, and syncs dir.
-func place(tmp, dir, name string) (string, error) {
-	ext := filepath.Ext(name)
-	stem := strings.TrimSuffix(name, ext)
-	for i := 1; i <= 1000; i++ {
-		dst := filepath.Join(dir, name)
-		if i > 1 {
-			dst = filepath.Join(dir, fmt.Sprintf("%s_%d%s", stem, i, ext))
-		}
-		if _, err := os.Lstat(dst); err == nil {
-			continue
-		} else if !errors.Is(err, fs.ErrNotExist) {
-			return "", err
-		}
-		if err := os.Rename(tmp, dst); err != nil {
-			return "", err
-		}
-		return dst, syncDir(dir)
-	}
-	return "", fmt.Errorf("no free name for %s in %s", name, dir)
-}
-
 func (p *Puller) loadState() (state, error) {
 	var st state
 	b, err := os.ReadFile(filepath.Join(p.opts.StateDir, stateFile))
@@ -423,21 +401,8 @@ func (p *Puller) saveState(st state) error {
 	if err := os.Rename(f.Name(), filepath.Join(p.opts.StateDir, stateFile)); err != nil {
 		return fmt.Errorf("state: %w", err)
 	}
-	if err := syncDir(p.opts.StateDir); err != nil {
+	if err := spool.SyncDir(p.opts.StateDir); err != nil {
 		return fmt.Errorf("state: %w", err)
-	}
-	return nil
-}
-
-// syncDir makes renames and new names in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
-		return err
 	}
 	return nil
 }

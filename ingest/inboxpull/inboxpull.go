@@ -9,7 +9,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -17,8 +16,9 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
+
+	"github.com/zothuis/zothuis/ingest/spool"
 )
 
 // DefaultSettle is used when Options.Settle is zero.
@@ -157,7 +157,7 @@ func (p *Puller) Pull(ctx context.Context, dir string) ([]string, error) {
 			errs = append(errs, err)
 			break
 		}
-		dst, err := moveInto(filepath.Join(p.opts.Dir, name), dir)
+		dst, err := spool.MoveInto(filepath.Join(p.opts.Dir, name), dir, "")
 		if err != nil {
 			errs = append(errs, fmt.Errorf("inbox pull %s: move %s: %w", p.opts.Dir, name, err))
 			continue
@@ -166,120 +166,4 @@ func (p *Puller) Pull(ctx context.Context, dir string) ([]string, error) {
 		written = append(written, dst)
 	}
 	return written, errors.Join(errs...)
-}
-
-// moveInto moves the file src into folder dir under its base name or the
-// first free variant of it, never replacing a file in dir.
-func moveInto(src, dir string) (string, error) {
-	base := filepath.Base(src)
-	for i := 1; i <= 10000; i++ {
-		dst := filepath.Join(dir, variant(base, i))
-		err := claim(src, dst)
-		if errors.Is(err, fs.ErrExist) {
-			continue
-		}
-		if err != nil {
-			return "", err
-		}
-		// A file the pipeline does not own keeps its mode; the spool's
-		// 0750 folders keep others out.
-		_ = os.Chmod(dst, fileMode)
-		if err := syncDir(dir); err != nil {
-			return "", err
-		}
-		if err := syncDir(filepath.Dir(src)); err != nil {
-			return "", err
-		}
-		return dst, nil
-	}
-	return "", fmt.Errorf("no free name for %s in %s", base, dir)
-}
-
-// claim moves src to dst, returning an error matching fs.ErrExist when dst
-// is taken. Within one filesystem a rename after a check (one pull job
-// owns dir); across filesystems a copy to a hidden temp name in dst's
-// folder, synced, then linked to dst (which fails if dst exists), then the
-// source removed.
-func claim(src, dst string) error {
-	if _, err := os.Lstat(dst); err == nil {
-		return fs.ErrExist
-	}
-	err := os.Rename(src, dst)
-	if err == nil || !errors.Is(err, syscall.EXDEV) {
-		return err
-	}
-	tmp, err := copyTemp(src, filepath.Dir(dst))
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp)
-	if err := os.Link(tmp, dst); err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return err
-		}
-		// No hard links here: rename after the check above.
-		if err := os.Rename(tmp, dst); err != nil {
-			return err
-		}
-	}
-	if err := syncDir(filepath.Dir(dst)); err != nil {
-		return err
-	}
-	return os.Remove(src)
-}
-
-// copyTemp copies src to a new hidden file in dir, synced, and returns
-// its path.
-func copyTemp(src, dir string) (string, error) {
-	in, err := os.Open(src)
-	if err != nil {
-		return "", err
-	}
-	defer in.Close()
-	out, err := os.CreateTemp(dir, "."+filepath.Base(src)+".*")
-	if err != nil {
-		return "", err
-	}
-	fail := func(err error) (string, error) {
-		out.Close()
-		os.Remove(out.Name())
-		return "", err
-	}
-	if err := out.Chmod(fileMode); err != nil {
-		return fail(err)
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		return fail(err)
-	}
-	if err := out.Sync(); err != nil {
-		return fail(err)
-	}
-	if err := out.Close(); err != nil {
-		os.Remove(out.Name())
-		return "", err
-	}
-	return out.Name(), nil
-}
-
-// variant returns name for i == 1 and <stem>_<i><ext> after that.
-func variant(name string, i int) string {
-	if i == 1 {
-		return name
-	}
-	ext := filepath.Ext(name)
-	return fmt.Sprintf("%s_%d%s", strings.TrimSuffix(name, ext), i, ext)
-}
-
-// syncDir makes renames and new names in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
-		// EINVAL: the filesystem cannot sync folders (some network mounts).
-		return err
-	}
-	return nil
 }

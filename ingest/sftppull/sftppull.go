@@ -37,12 +37,13 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/pkg/sftp"
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
+
+	"github.com/zothuis/zothuis/ingest/spool"
 )
 
 // Sentinel errors callers can match.
@@ -456,7 +457,7 @@ func (p *Puller) download(ctx context.Context, c *sftp.Client, fi os.FileInfo, d
 	if err := ctx.Err(); err != nil {
 		return "", "", err
 	}
-	dst, err := place(f.Name(), dir, name)
+	dst, err := spool.Place(f.Name(), dir, name)
 	if err != nil {
 		return "", "", err
 	}
@@ -480,29 +481,6 @@ func sanitise(name string) string {
 		return "delivery"
 	}
 	return b.String()
-}
-
-// place renames tmp to name in dir, or the first free variant of it,
-// never replacing a file, and syncs dir.
-func place(tmp, dir, name string) (string, error) {
-	ext := filepath.Ext(name)
-	stem := strings.TrimSuffix(name, ext)
-	for i := 1; i <= 1000; i++ {
-		dst := filepath.Join(dir, name)
-		if i > 1 {
-			dst = filepath.Join(dir, fmt.Sprintf("%s_%d%s", stem, i, ext))
-		}
-		if _, err := os.Lstat(dst); err == nil {
-			continue
-		} else if !errors.Is(err, fs.ErrNotExist) {
-			return "", err
-		}
-		if err := os.Rename(tmp, dst); err != nil {
-			return "", err
-		}
-		return dst, syncDir(dir)
-	}
-	return "", fmt.Errorf("no free name for %s in %s", name, dir)
 }
 
 func (p *Puller) loadState() (state, error) {
@@ -557,23 +535,10 @@ func (p *Puller) saveState(st state) error {
 		err = os.Rename(f.Name(), filepath.Join(p.opts.StateDir, stateFile))
 	}
 	if err == nil {
-		err = syncDir(p.opts.StateDir)
+		err = spool.SyncDir(p.opts.StateDir)
 	}
 	if err != nil {
 		return fmt.Errorf("state: %w", err)
-	}
-	return nil
-}
-
-// syncDir makes renames and new names in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
-		return err
 	}
 	return nil
 }

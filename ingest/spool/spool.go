@@ -23,12 +23,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -36,8 +34,6 @@ import (
 var ErrBadName = errors.New("spool: channel name must be one plain folder name")
 
 const (
-	dirMode  = 0o750
-	fileMode = 0o640
 	// maxCopies bounds the search for a free name; reaching it means
 	// something is badly wrong (a loop re-archiving one file).
 	maxCopies = 10000
@@ -86,7 +82,7 @@ func (s *Spool) dir(kind, name string) (string, error) {
 		return "", err
 	}
 	d := filepath.Join(s.Root, kind, name)
-	if err := os.MkdirAll(d, dirMode); err != nil {
+	if err := os.MkdirAll(d, DirMode); err != nil {
 		return "", fmt.Errorf("spool: %w", err)
 	}
 	return d, nil
@@ -161,105 +157,14 @@ func (s *Spool) move(src, dstDir, sidecar string) (string, string, error) {
 	if err != nil {
 		return "", "", err
 	}
-	if err := os.MkdirAll(dstDir, dirMode); err != nil {
+	if err := os.MkdirAll(dstDir, DirMode); err != nil {
 		return "", "", err
 	}
-	base := filepath.Base(src)
-	for i := 1; i <= maxCopies; i++ {
-		dst := filepath.Join(dstDir, variant(base, i))
-		if _, err := os.Lstat(dst + sidecar); err == nil {
-			continue
-		} else if !errors.Is(err, fs.ErrNotExist) {
-			return "", "", err
-		}
-		err := claim(src, dst)
-		if errors.Is(err, fs.ErrExist) {
-			continue
-		}
-		if err != nil {
-			return "", "", err
-		}
-		if err := os.Chmod(dst, fileMode); err != nil {
-			s.logger().Warn("spool: cannot set file mode", "file", dst, "err", err)
-		}
-		if err := syncDir(dstDir); err != nil {
-			return "", "", err
-		}
-		if err := syncDir(filepath.Dir(src)); err != nil {
-			return "", "", err
-		}
-		return dst, sum, nil
-	}
-	return "", "", fmt.Errorf("no free name for %s in %s after %d tries", base, dstDir, maxCopies)
-}
-
-// claim moves src to dst without ever replacing an existing dst: it
-// returns an error matching fs.ErrExist when dst is taken. A hard link
-// claims the name atomically; where links are not possible it falls back
-// to rename after a check (one daemon owns the spool), and across
-// filesystems to an exclusive copy that is synced before src is removed.
-func claim(src, dst string) error {
-	err := os.Link(src, dst)
-	if err == nil {
-		return os.Remove(src)
-	}
-	if errors.Is(err, fs.ErrExist) {
-		return err
-	}
-	if _, err := os.Lstat(dst); err == nil {
-		return fs.ErrExist
-	}
-	err = os.Rename(src, dst)
-	if err == nil {
-		return nil
-	}
-	if !errors.Is(err, syscall.EXDEV) {
-		return err
-	}
-	if err := copyExclusive(src, dst); err != nil {
-		return err
-	}
-	return os.Remove(src)
-}
-
-// copyExclusive copies src to a new file dst (fails if dst exists) and
-// syncs it.
-func copyExclusive(src, dst string) (err error) {
-	in, err := os.Open(src)
+	dst, err := MoveInto(src, dstDir, sidecar)
 	if err != nil {
-		return err
+		return "", "", err
 	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, fileMode)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			out.Close()
-			os.Remove(dst)
-		}
-	}()
-	if _, err := io.Copy(out, in); err != nil {
-		return err
-	}
-	if err := out.Sync(); err != nil {
-		return err
-	}
-	return out.Close()
-}
-
-// variant returns name for i == 1 and <stem>_<i><ext> after that.
-func variant(name string, i int) string {
-	if i == 1 {
-		return name
-	}
-	ext := filepath.Ext(name)
-	stem := strings.TrimSuffix(name, ext)
-	if stem == "" { // a name like ".csv"
-		stem, ext = name, ""
-	}
-	return fmt.Sprintf("%s_%d%s", stem, i, ext)
+	return dst, sum, nil
 }
 
 // writeSidecar writes text to path atomically (temp file, sync, rename)
@@ -271,7 +176,7 @@ func writeSidecar(path, text string) error {
 		return err
 	}
 	defer os.Remove(tmp.Name()) // a no-op once renamed
-	if err := tmp.Chmod(fileMode); err != nil {
+	if err := tmp.Chmod(FileMode); err != nil {
 		tmp.Close()
 		return err
 	}
@@ -289,7 +194,7 @@ func writeSidecar(path, text string) error {
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return err
 	}
-	return syncDir(dir)
+	return SyncDir(dir)
 }
 
 func fileSHA256(path string) (string, error) {
@@ -303,18 +208,4 @@ func fileSHA256(path string) (string, error) {
 		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// syncDir makes renames and new names in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
-		// EINVAL: the filesystem cannot sync folders (some network mounts).
-		return err
-	}
-	return nil
 }

@@ -277,24 +277,47 @@ func TestVariant(t *testing.T) {
 	}
 }
 
-// The cross-filesystem fallback copies exclusively: it never replaces a
-// file that exists.
-func TestCopyExclusive(t *testing.T) {
+// Across filesystems (a mounted inbox) a move copies to a hidden name,
+// syncs, then claims the final name exclusively: it never replaces a
+// file that exists, and leaves the source until the copy is in place.
+func TestClaimAcrossFilesystems(t *testing.T) {
+	other, err := os.MkdirTemp("/dev/shm", "spool-test-")
+	if err != nil {
+		t.Skipf("no second filesystem at /dev/shm: %v", err)
+	}
+	t.Cleanup(func() { os.RemoveAll(other) })
 	dir := t.TempDir()
-	src, dst := filepath.Join(dir, "src"), filepath.Join(dir, "dst")
+	var a, b syscall.Stat_t
+	if syscall.Stat(other, &a) != nil || syscall.Stat(dir, &b) != nil || a.Dev == b.Dev {
+		t.Skip("/dev/shm is on the same filesystem as the temp folder")
+	}
+	src, dst := filepath.Join(other, "src"), filepath.Join(dir, "dst")
 	if err := os.WriteFile(src, []byte("new"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := copyExclusive(src, dst); err != nil {
+	if err := os.WriteFile(dst, []byte("old"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := claim(src, dst); !errors.Is(err, fs.ErrExist) {
+		t.Errorf("claim onto an existing file: err = %v, want ErrExist", err)
+	}
+	if got, _ := os.ReadFile(dst); string(got) != "old" {
+		t.Errorf("existing file now %q", got)
+	}
+	os.Remove(dst)
+	if err := claim(src, dst); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := os.ReadFile(dst); string(got) != "new" {
-		t.Errorf("copy = %q, want new", got)
+		t.Errorf("moved file = %q, want new", got)
 	}
 	if m := mode(t, dst); m != 0o640 {
-		t.Errorf("copy mode = %o, want 640", m)
+		t.Errorf("moved file mode = %o, want 640", m)
 	}
-	if err := copyExclusive(src, dst); !errors.Is(err, fs.ErrExist) {
-		t.Errorf("second copy err = %v, want ErrExist", err)
+	if _, err := os.Stat(src); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("source still there: %v", err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".*")); len(left) != 0 {
+		t.Errorf("temporary files left: %v", left)
 	}
 }
