@@ -144,13 +144,19 @@ func (in *Ingester) IngestFile(ctx context.Context, c *contract.Contract, path s
 		return res, fmt.Errorf("ingest %s: %w", res.File, err)
 	}
 
-	// The upsert is a few statements, each taking the delivery id: the
-	// driver binds arguments to the last statement of a string only.
+	// The upsert is a few statements, run one by one: the driver binds
+	// arguments to the last statement of a string only. Those that use the
+	// delivery id ($1) get it; the others (setting the staged key range)
+	// take no arguments.
 	for _, q := range strings.SplitAfter(zsql.Query("ingest/upsert_"+table+".sql"), ";\n") {
 		if strings.TrimSpace(q) == "" {
 			continue
 		}
-		if _, err := conn.ExecContext(ctx, q, res.DeliveryID); err != nil {
+		var args []any
+		if usesParam(q) {
+			args = []any{res.DeliveryID}
+		}
+		if _, err := conn.ExecContext(ctx, q, args...); err != nil {
 			return res, fmt.Errorf("ingest %s: upsert: %w", res.File, err)
 		}
 	}
@@ -341,6 +347,17 @@ func (in *Ingester) prepare(ctx context.Context, c *contract.Contract, rows rowS
 // spreadsheet) means the file was not pseudonymised.
 func looksLikeBSN(v string) bool {
 	return contract.LooksLikeBSN(strings.TrimSpace(v))
+}
+
+// usesParam reports whether the SQL statement q, outside its "--" comment
+// lines, refers to the parameter $1.
+func usesParam(q string) bool {
+	for line := range strings.Lines(q) {
+		if !strings.HasPrefix(strings.TrimSpace(line), "--") && strings.Contains(line, "$1") {
+			return true
+		}
+	}
+	return false
 }
 
 func fileSHA256(path string) (string, error) {

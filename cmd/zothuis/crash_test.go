@@ -303,10 +303,11 @@ func TestCrashIngest(t *testing.T) {
 
 	var killed, present, absent int
 	var inspectTime time.Duration
-	for i := range trials {
-		// Stratified: one kill moment in each slice of the run and a
-		// half beyond it, as the machine's load changes how long it takes.
-		delay := time.Duration((float64(i) + rng.Float64()) / float64(trials) * 1.5 * float64(typical))
+	for i := 0; ; i++ {
+		delay, more := coverDelay(i, trials, typical, rng, present, absent)
+		if !more {
+			break
+		}
 		copyDBFile(t, base, work)
 		k, _ := killedRun(t, delay, args...)
 		if k {
@@ -341,6 +342,7 @@ func TestCrashIngest(t *testing.T) {
 			break
 		}
 	}
+	trials = absent + present // every trial ends with the delivery absent or present
 	t.Logf("%d trials: %d killed mid-run; delivery afterwards absent %d times, present %d times; checks took %v", trials, killed, absent, present, inspectTime)
 	if killed < trials/4 || absent == 0 || present == 0 {
 		t.Errorf("the kills did not cover the run: %d of %d killed, %d absent, %d present", killed, trials, absent, present)
@@ -423,9 +425,12 @@ func TestCrashPublish(t *testing.T) {
 	t.Logf("reference publish: %v", typical.Round(time.Millisecond))
 
 	var killed, replaced, kept int
-	for i := range trials {
+	for i := 0; ; i++ {
+		delay, more := coverDelay(i, trials, typical, rng, replaced, kept)
+		if !more {
+			break
+		}
 		change(i)
-		delay := time.Duration((float64(i) + rng.Float64()) / float64(trials) * 1.5 * float64(typical))
 		k, _ := killedRun(t, delay, args...)
 		if k {
 			killed++
@@ -454,6 +459,7 @@ func TestCrashPublish(t *testing.T) {
 			break
 		}
 	}
+	trials = replaced + kept
 	t.Logf("%d trials: %d killed mid-run; snapshot replaced %d times, kept %d times", trials, killed, replaced, kept)
 	if killed < trials/4 || replaced == 0 || kept == 0 {
 		t.Errorf("the kills did not cover the run: %d of %d killed, snapshot replaced %d, kept %d", killed, trials, replaced, kept)
@@ -518,4 +524,26 @@ func checkParquet(t *testing.T, research string, fp map[string]relation) {
 		}
 		f.Close()
 	}
+}
+
+// coverDelay returns when to kill trial i, and false when the trials are
+// done. The first trials are stratified: one kill moment in each slice of
+// 1.5 times the typical run. The machine's load changes how long a run
+// takes, so if after them one outcome was never seen, up to six more
+// trials go on: later and later (doubling) while no run finished, earlier
+// and earlier while every run finished.
+func coverDelay(i, trials int, typical time.Duration, rng *rand.Rand, finished, interrupted int) (time.Duration, bool) {
+	if i < trials {
+		return time.Duration((float64(i) + rng.Float64()) / float64(trials) * 1.5 * float64(typical)), true
+	}
+	extra := i - trials + 1
+	switch {
+	case extra > 6:
+		return 0, false
+	case finished == 0:
+		return typical << extra, true
+	case interrupted == 0:
+		return typical >> (extra + 3), true
+	}
+	return 0, false
 }

@@ -1,4 +1,6 @@
 -- Upsert a staged verzuim delivery ($1 = delivery_id); see upsert_jgz.sql.
+SET VARIABLE ingest_key_from = (SELECT min(meldingsdatum) FROM staging_verzuim);
+SET VARIABLE ingest_key_to = (SELECT max(meldingsdatum) FROM staging_verzuim);
 UPDATE verzuim SET
     geboortemaand = s.geboortemaand,
     gemeente = s.gemeente,
@@ -9,8 +11,14 @@ FROM (
     SELECT * FROM staging_verzuim
     QUALIFY row_number() OVER (PARTITION BY research_id, meldingsdatum, verzuimsoort ORDER BY line DESC) = 1
 ) s
-WHERE verzuim.research_id = s.research_id AND verzuim.meldingsdatum = s.meldingsdatum AND verzuim.verzuimsoort = s.verzuimsoort;
+WHERE verzuim.research_id = s.research_id AND verzuim.meldingsdatum = s.meldingsdatum AND verzuim.verzuimsoort = s.verzuimsoort
+    AND verzuim.meldingsdatum BETWEEN getvariable('ingest_key_from') AND getvariable('ingest_key_to');
 INSERT INTO verzuim BY NAME
 SELECT * EXCLUDE (line), $1::BIGINT AS delivery_id
-FROM staging_verzuim ANTI JOIN verzuim USING (research_id, meldingsdatum, verzuimsoort)
+FROM staging_verzuim ANTI JOIN (
+    SELECT research_id, meldingsdatum, verzuimsoort FROM verzuim
+    WHERE meldingsdatum BETWEEN getvariable('ingest_key_from') AND getvariable('ingest_key_to')
+) existing USING (research_id, meldingsdatum, verzuimsoort)
 QUALIFY row_number() OVER (PARTITION BY research_id, meldingsdatum, verzuimsoort ORDER BY line DESC) = 1;
+RESET VARIABLE ingest_key_from;
+RESET VARIABLE ingest_key_to;
