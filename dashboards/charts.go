@@ -198,8 +198,10 @@ func groupedBarChart(categories []string, names []string, colours []string, valu
 // sankeyChart draws the route to placement of one area: one column per
 // stage, links as published; withheld links are not drawn. A node's label
 // carries its published count, since a node's drawn height leaves out
-// its withheld links. It returns "" when no link can be drawn.
-func sankeyChart(stages []stage, pub map[string]count, threshold int) (string, error) {
+// its withheld links. It returns "" when no link can be drawn, and the
+// labels of the steps it leaves out because none of their links may be
+// drawn, so that the page can name them.
+func sankeyChart(stages []stage, pub map[string]count, threshold int) (string, []string, error) {
 	name := func(s int, c category) string {
 		return c.Label + " (" + countText(pub[nodeKey(s, c.ID)], threshold) + ")"
 	}
@@ -227,16 +229,21 @@ func sankeyChart(stages []stage, pub map[string]count, threshold int) (string, e
 		}
 	}
 	if len(links) == 0 {
-		return "", nil
+		return "", nil, nil
 	}
 	// A node without a drawn link would be a zero-height bar whose label
-	// collides with its neighbours'; the table lists it.
+	// collides with its neighbours'; the table lists it, and the page
+	// names it under the chart.
+	var left []string
 	for i, st := range stages {
 		for _, c := range st.Cats {
-			if n := name(i, c); drawn[n] {
-				d := i
-				nodes = append(nodes, opts.SankeyNode{Name: n, Depth: &d, ItemStyle: &opts.ItemStyle{Color: c.Colour}})
+			n := name(i, c)
+			if !drawn[n] {
+				left = append(left, n)
+				continue
 			}
+			d := i
+			nodes = append(nodes, opts.SankeyNode{Name: n, Depth: &d, ItemStyle: &opts.ItemStyle{Color: c.Colour}})
 		}
 	}
 	s.AddSeries("Klantroute", nodes, links,
@@ -247,5 +254,6 @@ func sankeyChart(stages []stage, pub map[string]count, threshold int) (string, e
 			s.Left, s.Right, s.Top, s.Bottom = "2%", "18%", "16", "16"
 		}),
 	)
-	return optionJSON(s)
+	opt, err := optionJSON(s)
+	return opt, left, err
 }

@@ -611,9 +611,13 @@ func (p *page) routes(cfg *config.Config, policy disclosure.Policy, cur publishe
 				}
 			}
 		}
-		opt, err := sankeyChart(stages, ap, p.Threshold)
+		opt, left, err := sankeyChart(stages, ap, p.Threshold)
 		if err != nil {
 			continue
+		}
+		note := fmt.Sprintf("Stromen van minder dan %d plaatsingen (in de tabel ‘<%d’) en stromen die ter bescherming van kleine aantallen niet worden getoond (‘–’) zijn niet getekend.", p.Threshold, p.Threshold)
+		if opt != "" && len(left) > 0 {
+			note += " Daardoor ontbreken in de grafiek de stappen " + strings.Join(left, ", ") + "; hun aantallen staan in de tabel."
 		}
 		noChart := ""
 		if opt == "" {
@@ -625,7 +629,7 @@ func (p *page) routes(cfg *config.Config, policy disclosure.Policy, cur publishe
 			Caption: "Elke kolom is een stap; de breedte van een stroom is het aantal plaatsingen dat van de ene naar de volgende stap ging, afgerond op 5. Tussen haakjes het aantal plaatsingen van de stap.",
 			Alt:     "Sankeydiagram van de klantroutes van " + areaName(cfg, a) + ".",
 			Table:   t, CSV: f.Name,
-			Note: fmt.Sprintf("Stromen van minder dan %d plaatsingen (in de tabel ‘<%d’) en stromen die ter bescherming van kleine aantallen niet worden getoond (‘–’) zijn niet getekend.", p.Threshold, p.Threshold),
+			Note: note,
 		})
 		p.files = append(p.files, f)
 	}
