@@ -369,7 +369,7 @@ func (p *Puller) loadState() (state, error) {
 	return st, nil
 }
 
-// saveState writes the state atomically: temp file, sync, rename, sync.
+// saveState writes the state atomically (spool.WriteFile).
 func (p *Puller) saveState(st state) error {
 	if err := os.MkdirAll(p.opts.StateDir, dirMode); err != nil {
 		return fmt.Errorf("state: %w", err)
@@ -378,30 +378,7 @@ func (p *Puller) saveState(st state) error {
 	if err != nil {
 		return fmt.Errorf("state: %w", err)
 	}
-	f, err := os.CreateTemp(p.opts.StateDir, "."+stateFile+".*")
-	if err != nil {
-		return fmt.Errorf("state: %w", err)
-	}
-	defer os.Remove(f.Name()) // a no-op once renamed
-	if err := f.Chmod(fileMode); err != nil {
-		f.Close()
-		return fmt.Errorf("state: %w", err)
-	}
-	if _, err := f.Write(append(b, '\n')); err != nil {
-		f.Close()
-		return fmt.Errorf("state: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("state: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("state: %w", err)
-	}
-	if err := os.Rename(f.Name(), filepath.Join(p.opts.StateDir, stateFile)); err != nil {
-		return fmt.Errorf("state: %w", err)
-	}
-	if err := spool.SyncDir(p.opts.StateDir); err != nil {
+	if err := spool.WriteFile(filepath.Join(p.opts.StateDir, stateFile), append(b, '\n')); err != nil {
 		return fmt.Errorf("state: %w", err)
 	}
 	return nil

@@ -507,7 +507,7 @@ func (p *Puller) loadState() (state, error) {
 	return st, nil
 }
 
-// saveState writes the state atomically: temp file, sync, rename, sync.
+// saveState writes the state atomically (spool.WriteFile).
 func (p *Puller) saveState(st state) error {
 	if err := os.MkdirAll(p.opts.StateDir, dirMode); err != nil {
 		return fmt.Errorf("state: %w", err)
@@ -516,28 +516,7 @@ func (p *Puller) saveState(st state) error {
 	if err != nil {
 		return fmt.Errorf("state: %w", err)
 	}
-	f, err := os.CreateTemp(p.opts.StateDir, "."+stateFile+".*")
-	if err != nil {
-		return fmt.Errorf("state: %w", err)
-	}
-	defer os.Remove(f.Name()) // a no-op once renamed
-	_, err = f.Write(append(b, '\n'))
-	if err == nil {
-		err = f.Chmod(fileMode)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), filepath.Join(p.opts.StateDir, stateFile))
-	}
-	if err == nil {
-		err = spool.SyncDir(p.opts.StateDir)
-	}
-	if err != nil {
+	if err := spool.WriteFile(filepath.Join(p.opts.StateDir, stateFile), append(b, '\n')); err != nil {
 		return fmt.Errorf("state: %w", err)
 	}
 	return nil

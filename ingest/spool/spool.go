@@ -114,7 +114,7 @@ func (s *Spool) Archive(name, path string) (archived, sum string, err error) {
 		return "", "", fmt.Errorf("spool: archive %s: %w", filepath.Base(path), err)
 	}
 	line := sum + "  " + filepath.Base(archived) + "\n"
-	if err := writeSidecar(archived+".sha256", line); err != nil {
+	if err := WriteFile(archived+".sha256", []byte(line)); err != nil {
 		return "", "", fmt.Errorf("spool: archive %s: %w", filepath.Base(path), err)
 	}
 	return archived, sum, nil
@@ -136,7 +136,7 @@ func (s *Spool) Reject(name, path, reason string) (string, error) {
 	}
 	text := fmt.Sprintf("file: %s\nrejected: %s\nsha256: %s\nreason: %s\n",
 		filepath.Base(path), t.Format(time.RFC3339), sum, strings.TrimRight(reason, "\n"))
-	if err := writeSidecar(rejected+".reason", text); err != nil {
+	if err := WriteFile(rejected+".reason", []byte(text)); err != nil {
 		return "", fmt.Errorf("spool: reject %s: %w", filepath.Base(path), err)
 	}
 	return rejected, nil
@@ -165,36 +165,6 @@ func (s *Spool) move(src, dstDir, sidecar string) (string, string, error) {
 		return "", "", err
 	}
 	return dst, sum, nil
-}
-
-// writeSidecar writes text to path atomically (temp file, sync, rename)
-// and syncs the folder.
-func writeSidecar(path, text string) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // a no-op once renamed
-	if err := tmp.Chmod(FileMode); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.WriteString(text); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	return SyncDir(dir)
 }
 
 func fileSHA256(path string) (string, error) {
