@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
@@ -99,10 +100,12 @@ func NewReader(r io.Reader) (*Reader, error) {
 	return &Reader{csv: cr, header: hdr, delimiter: delim, fields: len(hdr), budget: bud, lastLine: last}, nil
 }
 
-// NormaliseHeader trims a header name and lower-cases it: header names
-// are case-insensitive in the contracts.
+// NormaliseHeader trims a header name of white space and byte-order marks
+// (an export tool may leave one after a space, or before a later column)
+// and lower-cases it: header names are case-insensitive in the contracts.
+// Normalising a normalised name changes nothing.
 func NormaliseHeader(h string) string {
-	return strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\uFEFF")))
+	return strings.ToLower(strings.TrimFunc(h, func(r rune) bool { return unicode.IsSpace(r) || r == '\uFEFF' }))
 }
 
 // Header returns the normalised header names.
