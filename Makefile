@@ -46,6 +46,8 @@ FUZZTIME ?= 20s
 FUZZ_TARGETS := \
 	./ingest/dutchcsv:FuzzReader \
 	./ingest/dutchcsv:FuzzReaderRoundTrip \
+	./ingest/dutchcsv:FuzzReaderMatchesReference \
+	./ingest/dutchcsv:FuzzLenientUTF8MatchesReference \
 	./ingest/dutchcsv:FuzzParseDate \
 	./ingest/dutchcsv:FuzzDateCalendar \
 	./ingest/dutchcsv:FuzzParseMonth \

@@ -2,6 +2,7 @@ package dutchcsv
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -144,6 +145,23 @@ func TestParseMonth(t *testing.T) {
 		}
 		if err != nil || got.Format(time.DateOnly) != want {
 			t.Errorf("ParseMonth(%q) = %v, %v; want %s", in, got, err, want)
+		}
+	}
+}
+
+// TestParseDatePartsCalendar checks the month lengths of ParseDateParts
+// against package time for the end of every month of every year it reads.
+func TestParseDatePartsCalendar(t *testing.T) {
+	for y := 0; y <= 9999; y++ {
+		for m := 1; m <= 12; m++ {
+			for d := 27; d <= 32; d++ {
+				s := fmt.Sprintf("%04d-%02d-%02d", y, m, d)
+				exists := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC).Day() == d
+				gy, gm, gd, err := ParseDateParts(s)
+				if exists != (err == nil) || (exists && (gy != y || gm != m || gd != d)) {
+					t.Fatalf("ParseDateParts(%q) = %d, %d, %d, %v; the day exists: %v", s, gy, gm, gd, err, exists)
+				}
+			}
 		}
 	}
 }
