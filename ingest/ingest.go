@@ -128,6 +128,11 @@ func (in *Ingester) IngestFile(ctx context.Context, c *contract.Contract, path s
 	if _, err := conn.ExecContext(ctx, stage); err != nil {
 		return res, fmt.Errorf("ingest %s: staging: %w", res.File, err)
 	}
+	for _, q := range stageEnums(c) {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return res, fmt.Errorf("ingest %s: staging: %w", res.File, err)
+		}
+	}
 	now := time.Now
 	if in.Now != nil {
 		now = in.Now
@@ -284,6 +289,7 @@ func (in *Ingester) prepare(ctx context.Context, c *contract.Contract, rows rowS
 	pi := c.Index("pseudonym")
 	width := len(c.Columns) + 1
 	fields := make([]string, len(c.Columns))
+	typed := make([]any, len(c.Columns))
 	for {
 		b := prepBatch{rows: make([]prepRow, 0, prepBatchRows)}
 		flat := make([]driver.Value, prepBatchRows*width)
@@ -312,8 +318,7 @@ func (in *Ingester) prepare(ctx context.Context, c *contract.Contract, rows rowS
 				b.err = refuse("line %d: the pseudonym column holds a value that looks like a BSN (9 digits passing the elfproef); was the file pseudonymised?", rec.Line)
 				break
 			}
-			row, problems := c.Validate(fields)
-			if len(problems) > 0 {
+			if problems := c.ValidateInto(typed, fields); len(problems) > 0 {
 				r.problems = problems
 				if p := strings.ToLower(strings.TrimSpace(fields[pi])); contract.IsPseudonym(p) {
 					r.rid = rekey.Sum(p)
@@ -322,12 +327,10 @@ func (in *Ingester) prepare(ctx context.Context, c *contract.Contract, rows rowS
 				continue
 			}
 			r.values = flat[len(b.rows)*width : (len(b.rows)+1)*width]
-			for i, v := range row.Values {
-				if i == pi {
-					v = rekey.Sum(v.(string))
-				}
+			for i, v := range typed {
 				r.values[i] = v
 			}
+			r.values[pi] = rekey.Sum(typed[pi].(string))
 			r.values[len(c.Columns)] = r.line
 			b.rows = append(b.rows, r)
 		}
@@ -341,6 +344,37 @@ func (in *Ingester) prepare(ctx context.Context, c *contract.Contract, rows rowS
 		}
 	}
 }
+
+// stageEnums returns the statements that turn the staging table's code
+// columns into ENUMs (sql/ingest/stage_enum.sql says why). Contract column
+// names are table column names, except the pseudonym, which is no code.
+//
+// Only short code lists: duckdb-go v2.5.6 writes an ENUM value only where
+// DuckDB keeps the ENUM's index in one byte (up to 255 values); into a
+// longer ENUM it writes nothing, without an error. Municipality codes
+// (10,000 possible) were tried: they came back empty, and DuckDB crashed
+// in the upsert.
+func stageEnums(c *contract.Contract) []string {
+	var qs []string
+	for _, col := range c.Columns {
+		if col.Kind != contract.Code || len(col.Codes) > maxStagedEnum {
+			continue
+		}
+		quoted := make([]string, len(col.Codes))
+		for i, v := range col.Codes {
+			quoted[i] = "'" + strings.ReplaceAll(v, "'", "''") + "'"
+		}
+		qs = append(qs, strings.NewReplacer(
+			"{{table}}", c.Source,
+			"{{column}}", col.Name,
+			"{{values}}", strings.Join(quoted, ","),
+		).Replace(zsql.Query("ingest/stage_enum.sql")))
+	}
+	return qs
+}
+
+// maxStagedEnum is the longest code list staged as an ENUM (stageEnums).
+const maxStagedEnum = 255
 
 // looksLikeBSN is the BSN guard: a pseudonym column value of 9 digits that
 // passes the elfproef (also grouped, or with its leading zero dropped by a

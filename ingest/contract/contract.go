@@ -10,8 +10,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/zothuis/zothuis/ingest/dutchcsv"
 )
@@ -57,6 +59,24 @@ type Contract struct {
 	Source  string   // source name: jgz, verzuim, toegang, jzplus
 	Columns []Column // in delivery and table order
 	Rules   []Rule
+
+	// codes holds each Code column's Codes as interface values, made once:
+	// a string put into an interface is an allocation, for every row.
+	codesOnce sync.Once
+	codes     [][]any
+}
+
+// boxedCodes returns the Codes of every column as interface values.
+func (c *Contract) boxedCodes() [][]any {
+	c.codesOnce.Do(func() {
+		c.codes = make([][]any, len(c.Columns))
+		for i, col := range c.Columns {
+			for _, code := range col.Codes {
+				c.codes[i] = append(c.codes[i], code)
+			}
+		}
+	})
+	return c.codes
 }
 
 // Problem is why a row cannot land. It never holds the value itself.
@@ -183,31 +203,43 @@ func quoteName(s string) string {
 // contract column (in contract order). It returns the typed row, or the
 // problems that keep it out.
 func (c *Contract) Validate(fields []string) (Row, []Problem) {
-	row := Row{c: c, Values: make([]any, len(c.Columns))}
+	values := make([]any, len(c.Columns))
+	if problems := c.ValidateInto(values, fields); len(problems) > 0 {
+		return Row{}, problems
+	}
+	return Row{c: c, Values: values}, nil
+}
+
+// ValidateInto is Validate for callers that check millions of rows: it
+// writes the typed values into dst (one per contract column, reused from
+// row to row) instead of allocating a row, and returns the problems, nil
+// when the row is valid. After problems, dst holds no meaning.
+func (c *Contract) ValidateInto(dst []any, fields []string) []Problem {
 	var problems []Problem
+	codes := c.boxedCodes()
 	for i, col := range c.Columns {
-		v, reason := col.parse(strings.TrimSpace(fields[i]))
+		v, reason := col.parse(strings.TrimSpace(fields[i]), codes[i])
 		if reason != "" {
 			problems = append(problems, Problem{Column: col.Name, Reason: reason})
 			continue
 		}
-		row.Values[i] = v
+		dst[i] = v
 	}
 	if len(problems) > 0 {
-		return Row{}, problems
+		return problems
 	}
+	row := Row{c: c, Values: dst}
 	for _, rule := range c.Rules {
 		if col, reason := rule(row); reason != "" {
 			problems = append(problems, Problem{Column: col, Reason: reason})
 		}
 	}
-	if len(problems) > 0 {
-		return Row{}, problems
-	}
-	return row, nil
+	return problems
 }
 
-func (col Column) parse(s string) (any, string) {
+// parse checks and types one value; codes are col.Codes as interface
+// values.
+func (col Column) parse(s string, codes []any) (any, string) {
 	if s == "" {
 		if col.Required {
 			return nil, "missing value"
@@ -219,13 +251,8 @@ func (col Column) parse(s string) (any, string) {
 		if len(s) > maxText {
 			return nil, fmt.Sprintf("longer than %d characters", maxText)
 		}
-		for _, r := range s {
-			// Control characters (C0 and C1), invisible format characters
-			// (a byte-order mark, a zero-width space, a bidi override),
-			// line separators and the replacement of an invalid byte.
-			if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029' || r == '\uFFFD' {
-				return nil, "control or invalid character"
-			}
+		if hasControl(s) {
+			return nil, "control or invalid character"
 		}
 		if LooksLikeBSN(s) {
 			return nil, "looks like a BSN (9 digits passing the elfproef); a BSN is never delivered"
@@ -237,8 +264,8 @@ func (col Column) parse(s string) (any, string) {
 		}
 		return s, ""
 	case Pseudonym:
-		p := strings.ToLower(s)
-		if !IsPseudonym(p) {
+		p, ok := pseudonymOf(s)
+		if !ok {
 			return nil, "not a source pseudonym (32 hexadecimal characters)"
 		}
 		return p, ""
@@ -267,14 +294,66 @@ func (col Column) parse(s string) (any, string) {
 		}
 		return g, ""
 	case Code:
-		for _, code := range col.Codes {
+		for i, code := range col.Codes {
 			if strings.EqualFold(s, code) || (isNumeric(code) && len(s) < len(code) && strings.Repeat("0", len(code)-len(s))+s == code) {
-				return code, ""
+				return codes[i], ""
 			}
 		}
 		return nil, "unknown code (want one of " + strings.Join(col.Codes, ", ") + ")"
 	}
 	return nil, "unknown column kind"
+}
+
+// hasControl reports whether s holds a control character (C0 and C1), an
+// invisible format character (a byte-order mark, a zero-width space, a
+// bidi override), a line separator or the replacement of an invalid byte.
+// ASCII text, nearly every value, is checked a byte at a time.
+func hasControl(s string) bool {
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		if b >= utf8.RuneSelf {
+			return hasControlRune(s)
+		}
+		if b < 0x20 || b == 0x7f {
+			return true
+		}
+	}
+	return false
+}
+
+func hasControlRune(s string) bool {
+	for _, r := range s {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029' || r == '\uFFFD' {
+			return true
+		}
+	}
+	return false
+}
+
+// pseudonymOf returns s as a source pseudonym in lower case, and whether
+// it is one: 32 hexadecimal characters. One pass; it allocates only for
+// a pseudonym written in capitals.
+func pseudonymOf(s string) (string, bool) {
+	if len(s) != 32 {
+		return "", false
+	}
+	upper := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c-'0' < 10 {
+			continue
+		}
+		// c|0x20 lower-cases an ASCII letter; only 'a'-'f' and 'A'-'F'
+		// land in 'a'-'f'.
+		if (c|0x20)-'a' >= 6 {
+			return "", false
+		}
+		upper = upper || c < 'a'
+	}
+	if upper {
+		return strings.ToLower(s), true
+	}
+	return s, true
 }
 
 // isNumeric reports whether a code is all digits; such codes lose their
