@@ -8,7 +8,7 @@
 # then times every stage of the cycle RUNS times, each stage in its own
 # process under /usr/bin/time -v (wall time and peak resident memory):
 #
-#   pseudonymize  zothuis pseudonymize, every raw file of a source
+#   pseudonymize  zothuis pseudonymize, every raw file of a source, one process
 #   hmac          anchor: raw HMAC-SHA256 over as many 9-digit inputs (one core)
 #   ingest_SRC    Ingester.IngestFile over every delivery of a source, in
 #                 cycle order, into a fresh database per run (zbench ingest:
@@ -98,13 +98,13 @@ for s in "${sources[@]}"; do
 done
 echo "data: $total raw rows (jgz ${rows[jgz]}, verzuim ${rows[verzuim]}, toegang ${rows[toegang]}, jzplus ${rows[jzplus]})" >&2
 
-# pseudonymize_all SRC: every raw file of a source through zothuis pseudonymize.
+# pseudonymize_all SRC: every raw file of a source through one zothuis
+# pseudonymize (the IN... DIR form), as a source with a file per month or
+# quarter runs it.
 pseudonymize_all() {
-	local s=$1 f
+	local s=$1
 	mkdir -p "$out/pseudo/$s"
-	for f in "$out"/raw/"$s"/*.csv; do
-		"$zothuis" pseudonymize --source "$s" --key-file "$out/source.key" "$f" "$out/pseudo/$s/$(basename "$f")" 2>/dev/null
-	done
+	"$zothuis" pseudonymize --source "$s" --key-file "$out/source.key" "$out"/raw/"$s"/*.csv "$out/pseudo/$s" 2>/dev/null
 }
 export -f pseudonymize_all
 export out zothuis

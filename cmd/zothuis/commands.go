@@ -38,7 +38,7 @@ func commands() []command {
 	return []command{
 		{"demo", "[--out DIR] [--youths N] [--seed S]", "synthetic data for both regions, then the full cycle", runDemo},
 		{"synth", "--out DIR [--youths N] [--seed S] [--from YYYY-MM] [--to YYYY-MM]", "write synthetic raw source exports (with BSNs) for tests and demos", runSynth},
-		{"pseudonymize", "--source NAME --key-file K IN OUT", "source side: replace BSNs by source pseudonyms and generalise birth date and postcode", runPseudonymize},
+		{"pseudonymize", "--source NAME --key-file K IN OUT | IN... DIR", "source side: replace BSNs by source pseudonyms and generalise birth date and postcode", runPseudonymize},
 		{"ingest", "--db DB --research-key-file K --source NAME FILE...", "land delivery files in the working database", runIngest},
 		{"kpi", "--db DB --month YYYY-MM [--raw] [--format json|csv|table]", "KPI values of a report month, disclosure-controlled unless --raw", runKPI},
 		{"publish", "--db DB --out DIR", "recompute the KPI history and publish the research snapshot DIR/research/zothuis.duckdb", runPublish},

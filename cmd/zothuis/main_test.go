@@ -511,3 +511,65 @@ func TestNaturalKeysUnique(t *testing.T) {
 		t.Errorf("no jzplus row was written by a later delivery (%v): the test shows nothing", err)
 	}
 }
+
+// TestPseudonymizeIntoDirectory runs the IN... DIR form on the raw exports
+// synth writes and checks that each output is byte for byte what the
+// one-file form writes, and that the form's misuses are usage errors.
+func TestPseudonymizeIntoDirectory(t *testing.T) {
+	dir := t.TempDir()
+	key := filepath.Join(dir, "source.key")
+	if err := pseudonymize.GenerateKey(key); err != nil {
+		t.Fatal(err)
+	}
+	raw := filepath.Join(dir, "raw")
+	cli := func(wantCode int, args ...string) string {
+		t.Helper()
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), args, &stdout, &stderr); code != wantCode {
+			t.Fatalf("zothuis %s: exit %d, want %d\n%s", strings.Join(args, " "), code, wantCode, stderr.String())
+		}
+		return stderr.String()
+	}
+	cli(0, "synth", "--out", raw, "--youths", "300", "--from", "2025-10", "--to", "2026-03", "--seed", "3")
+	ins, err := filepath.Glob(filepath.Join(raw, "jzplus", "*.csv"))
+	if err != nil || len(ins) < 2 {
+		t.Fatalf("want several raw JZ+ files, got %v (%v)", ins, err)
+	}
+	many := filepath.Join(dir, "many")
+	os.Mkdir(many, 0o750)
+	stderr := cli(0, append([]string{"pseudonymize", "--source", "jzplus", "--key-file", key}, append(ins, many)...)...)
+	for _, in := range ins {
+		one := filepath.Join(dir, "one-"+filepath.Base(in))
+		cli(0, "pseudonymize", "--source", "jzplus", "--key-file", key, in, one)
+		want, err := os.ReadFile(one)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(filepath.Join(many, filepath.Base(in)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s: the IN... DIR output differs from the one-file output", filepath.Base(in))
+		}
+		if !strings.Contains(stderr, in+": ") {
+			t.Errorf("no summary line for %s in %q", in, stderr)
+		}
+	}
+	for _, tt := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"two files, no directory", []string{ins[0], ins[1], filepath.Join(dir, "nodir")}, "want an existing output directory"},
+		{"rejects with two files", []string{"--rejects", filepath.Join(dir, "r.csv"), ins[0], ins[1], many}, "--rejects takes one input file"},
+		{"stdin into a directory", []string{"-", many}, "standard input needs an output file"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"pseudonymize", "--source", "jzplus", "--key-file", key}, tt.args...)
+			if got := cli(2, args...); !strings.Contains(got, tt.want) {
+				t.Errorf("stderr %q lacks %q", got, tt.want)
+			}
+		})
+	}
+}
