@@ -13,7 +13,9 @@
 //	zbench history DB                   the KPI history refresh (metrics.Refresh), as ingest and publish run it
 //	zbench snapshot DB DIR              the research snapshot (snapshot.Publish) alone
 //
-// Arguments are positional: flags belong to cmd/zothuis.
+// Arguments are positional: flags belong to cmd/zothuis. With
+// ZBENCH_CPUPROFILE=FILE set, zbench writes a Go CPU profile of the stage
+// to FILE (go tool pprof reads it), for finding where a stage's time goes.
 package main
 
 import (
@@ -24,6 +26,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime/debug"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -44,8 +48,27 @@ const usage = `usage:
   zbench snapshot DB DIR`
 
 func main() {
+	// As cmd/zothuis does (its gcPercent), so stages cost here what they
+	// cost there.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
+	if path := os.Getenv("ZBENCH_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "zbench:", err)
+			os.Exit(1)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "zbench:", err)
+			os.Exit(1)
+		}
+		defer f.Close()
+		defer pprof.StopCPUProfile()
+	}
 	if err := run(context.Background(), os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "zbench:", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
