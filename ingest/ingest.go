@@ -149,6 +149,25 @@ func (in *Ingester) IngestFile(ctx context.Context, c *contract.Contract, path s
 		return res, fmt.Errorf("ingest %s: %w", res.File, err)
 	}
 
+	// The upsert reads staged_<table>: one row per natural key, the
+	// file's last line winning. Only a file that repeats a key needs the
+	// window that picks it.
+	key := stagingKey(c)
+	stagedSQL := func(name string) string {
+		return strings.NewReplacer("{{table}}", table, "{{key}}", key).Replace(zsql.Query(name))
+	}
+	var repeats bool
+	if err := conn.QueryRowContext(ctx, stagedSQL("ingest/repeats.sql")).Scan(&repeats); err != nil {
+		return res, fmt.Errorf("ingest %s: %w", res.File, err)
+	}
+	view := "ingest/staged_unique.sql"
+	if repeats {
+		view = "ingest/staged.sql"
+	}
+	if _, err := conn.ExecContext(ctx, stagedSQL(view)); err != nil {
+		return res, fmt.Errorf("ingest %s: staging: %w", res.File, err)
+	}
+
 	// The upsert is a few statements, run one by one: the driver binds
 	// arguments to the last statement of a string only. Those that use the
 	// delivery id ($1) get it; the others (setting the staged key range)
@@ -167,6 +186,9 @@ func (in *Ingester) IngestFile(ctx context.Context, c *contract.Contract, path s
 	}
 	if _, err := conn.ExecContext(ctx, `UPDATE deliveries SET rows_accepted = ?, rows_quarantined = ? WHERE delivery_id = ?`,
 		res.Accepted, res.Quarantined, res.DeliveryID); err != nil {
+		return res, fmt.Errorf("ingest %s: %w", res.File, err)
+	}
+	if _, err := conn.ExecContext(ctx, "DROP VIEW temp.staged_"+table); err != nil {
 		return res, fmt.Errorf("ingest %s: %w", res.File, err)
 	}
 	if _, err := conn.ExecContext(ctx, "DROP TABLE temp.staging_"+table); err != nil {
@@ -343,6 +365,18 @@ func (in *Ingester) prepare(ctx context.Context, c *contract.Contract, rows rowS
 			return
 		}
 	}
+}
+
+// stagingKey returns the natural-key columns of c as the staging table
+// names them, comma-separated.
+func stagingKey(c *contract.Contract) string {
+	key := c.Key()
+	for i, name := range key {
+		if name == "pseudonym" {
+			key[i] = "research_id" // re-keyed on the way in
+		}
+	}
+	return strings.Join(key, ", ")
 }
 
 // stageEnums returns the statements that turn the staging table's code

@@ -470,3 +470,49 @@ func TestEveryCodeLands(t *testing.T) {
 		})
 	}
 }
+
+// TestLastLineWinsWithinAFile lands JGZ files whose natural keys repeat on
+// later lines, after a delivery that already holds one of those keys: the
+// last line of the latest file wins, once per key. A file without repeats
+// takes the upsert's path without the window (staged_unique.sql); this
+// one must take the other.
+func TestLastLineWinsWithinAFile(t *testing.T) {
+	const p453, p70b = "453347fd1671589187ffa1ff87a95b52", "70b6cb83c51a63c6838ce36e28067f13"
+	header := "pseudonym,geboortemaand,geslacht,gemeente,contactdatum,signaal\n"
+	files := []struct {
+		name, body string
+	}{
+		{"jgz_1.csv", header +
+			p453 + ",2012-07,M,GM0014,2026-01-05,geen\n" +
+			p70b + ",2013-01,V,GM0106,2026-01-06,geen\n"},
+		{"jgz_2.csv", header +
+			p453 + ",2012-07,M,GM0080,2026-01-05,geen\n" + // key of delivery 1
+			p70b + ",2013-01,V,GM1680,2026-02-01,sdq_verhoogd\n" +
+			p453 + ",2012-07,M,GM0106,2026-01-05,geen\n" + // the same key again
+			p70b + ",2013-01,X,GM0014,2026-02-01,sdq_verhoogd\n" +
+			p453 + ",2012-08,V,GM1680,2026-01-05,geen\n"}, // and a last time
+	}
+	in, db := newIngester(t)
+	c := mustSource(t, "jgz")
+	dir := t.TempDir()
+	for _, f := range files {
+		path := filepath.Join(dir, f.name)
+		if err := os.WriteFile(path, []byte(f.body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := in.IngestFile(context.Background(), c, path); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []string{
+		rid70b + "|2013-01-01T00:00:00Z|V|GM0106|2026-01-06T00:00:00Z|geen|1",
+		rid70b + "|2013-01-01T00:00:00Z|X|GM0014|2026-02-01T00:00:00Z|sdq_verhoogd|2",
+		rid453 + "|2012-08-01T00:00:00Z|V|GM1680|2026-01-05T00:00:00Z|geen|2",
+	}
+	got := dump(t, db, "jgz")["jgz"]
+	slices.Sort(want)
+	slices.Sort(got)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("jgz (-want +got):\n%s", diff)
+	}
+}

@@ -1,5 +1,7 @@
 -- Upsert a staged JGZ delivery ($1 = delivery_id). Within one file the
--- last line wins; across files the latest delivery wins.
+-- last line wins (staged_jgz holds one row per key: staged.sql or, when
+-- no key repeats, staged_unique.sql); across files the latest delivery
+-- wins.
 --
 -- Two set-based statements, run in order in the file's transaction, with
 -- $1 (statements end with ';' at the end of a line): rows whose key
@@ -22,18 +24,14 @@ UPDATE jgz SET
     geslacht = s.geslacht,
     gemeente = s.gemeente,
     delivery_id = $1::BIGINT
-FROM (
-    SELECT * FROM staging_jgz
-    QUALIFY row_number() OVER (PARTITION BY research_id, contactdatum, signaal ORDER BY line DESC) = 1
-) s
+FROM staged_jgz s
 WHERE jgz.research_id = s.research_id AND jgz.contactdatum = s.contactdatum AND jgz.signaal = s.signaal
     AND jgz.contactdatum BETWEEN getvariable('ingest_key_from') AND getvariable('ingest_key_to');
 INSERT INTO jgz BY NAME
 SELECT * EXCLUDE (line), $1::BIGINT AS delivery_id
-FROM staging_jgz ANTI JOIN (
+FROM staged_jgz ANTI JOIN (
     SELECT research_id, contactdatum, signaal FROM jgz
     WHERE contactdatum BETWEEN getvariable('ingest_key_from') AND getvariable('ingest_key_to')
-) existing USING (research_id, contactdatum, signaal)
-QUALIFY row_number() OVER (PARTITION BY research_id, contactdatum, signaal ORDER BY line DESC) = 1;
+) existing USING (research_id, contactdatum, signaal);
 RESET VARIABLE ingest_key_from;
 RESET VARIABLE ingest_key_to;

@@ -10,12 +10,8 @@ UPDATE jzplus SET
     perspectief_onderwijs = s.perspectief_onderwijs,
     perspectief_wonen = s.perspectief_wonen,
     delivery_id = $1::BIGINT
-FROM (
-    SELECT * FROM staging_jzplus
-    QUALIFY row_number() OVER (PARTITION BY aanbieder, plaatsing_id ORDER BY line DESC) = 1
-) s
+FROM staged_jzplus s
 WHERE jzplus.aanbieder = s.aanbieder AND jzplus.plaatsing_id = s.plaatsing_id;
 INSERT INTO jzplus BY NAME
 SELECT * EXCLUDE (line), $1::BIGINT AS delivery_id
-FROM staging_jzplus ANTI JOIN jzplus USING (aanbieder, plaatsing_id)
-QUALIFY row_number() OVER (PARTITION BY aanbieder, plaatsing_id ORDER BY line DESC) = 1;
+FROM staged_jzplus ANTI JOIN jzplus USING (aanbieder, plaatsing_id);

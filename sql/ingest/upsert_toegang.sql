@@ -7,18 +7,14 @@ UPDATE toegang SET
     gedeeld = s.gedeeld,
     productcategorie = s.productcategorie,
     delivery_id = $1::BIGINT
-FROM (
-    SELECT * FROM staging_toegang
-    QUALIFY row_number() OVER (PARTITION BY research_id, datum, gebeurtenis ORDER BY line DESC) = 1
-) s
+FROM staged_toegang s
 WHERE toegang.research_id = s.research_id AND toegang.datum = s.datum AND toegang.gebeurtenis = s.gebeurtenis
     AND toegang.datum BETWEEN getvariable('ingest_key_from') AND getvariable('ingest_key_to');
 INSERT INTO toegang BY NAME
 SELECT * EXCLUDE (line), $1::BIGINT AS delivery_id
-FROM staging_toegang ANTI JOIN (
+FROM staged_toegang ANTI JOIN (
     SELECT research_id, datum, gebeurtenis FROM toegang
     WHERE datum BETWEEN getvariable('ingest_key_from') AND getvariable('ingest_key_to')
-) existing USING (research_id, datum, gebeurtenis)
-QUALIFY row_number() OVER (PARTITION BY research_id, datum, gebeurtenis ORDER BY line DESC) = 1;
+) existing USING (research_id, datum, gebeurtenis);
 RESET VARIABLE ingest_key_from;
 RESET VARIABLE ingest_key_to;

@@ -7,18 +7,14 @@ UPDATE verzuim SET
     startdatum = s.startdatum,
     einddatum = s.einddatum,
     delivery_id = $1::BIGINT
-FROM (
-    SELECT * FROM staging_verzuim
-    QUALIFY row_number() OVER (PARTITION BY research_id, meldingsdatum, verzuimsoort ORDER BY line DESC) = 1
-) s
+FROM staged_verzuim s
 WHERE verzuim.research_id = s.research_id AND verzuim.meldingsdatum = s.meldingsdatum AND verzuim.verzuimsoort = s.verzuimsoort
     AND verzuim.meldingsdatum BETWEEN getvariable('ingest_key_from') AND getvariable('ingest_key_to');
 INSERT INTO verzuim BY NAME
 SELECT * EXCLUDE (line), $1::BIGINT AS delivery_id
-FROM staging_verzuim ANTI JOIN (
+FROM staged_verzuim ANTI JOIN (
     SELECT research_id, meldingsdatum, verzuimsoort FROM verzuim
     WHERE meldingsdatum BETWEEN getvariable('ingest_key_from') AND getvariable('ingest_key_to')
-) existing USING (research_id, meldingsdatum, verzuimsoort)
-QUALIFY row_number() OVER (PARTITION BY research_id, meldingsdatum, verzuimsoort ORDER BY line DESC) = 1;
+) existing USING (research_id, meldingsdatum, verzuimsoort);
 RESET VARIABLE ingest_key_from;
 RESET VARIABLE ingest_key_to;
