@@ -26,6 +26,7 @@ import (
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/zothuis/zothuis/ingest/contract"
+	"github.com/zothuis/zothuis/ingest/dutchcsv"
 	"github.com/zothuis/zothuis/pseudonymize"
 	zsql "github.com/zothuis/zothuis/sql"
 )
@@ -223,14 +224,23 @@ func (in *Ingester) load(ctx context.Context, dc driver.Conn, c *contract.Contra
 		}
 	}()
 
-	// Reading, checking and re-keying run in their own goroutine, a batch
-	// ahead of the appenders, so that they and DuckDB use both cores.
+	// Reading runs in one goroutine and checking and re-keying in
+	// checkers more, batches dealt out and taken back in turn (so rows
+	// reach the appenders in file order), so that they and DuckDB keep
+	// both cores busy: checking was the slowest of the three.
 	pctx, cancel := context.WithCancel(ctx)
-	batches := make(chan prepBatch, 2)
-	go in.prepare(pctx, c, rows, pos, batches)
+	raw := make([]chan rawBatch, checkers)
+	done := make([]chan prepBatch, checkers)
+	for i := range raw {
+		raw[i], done[i] = make(chan rawBatch, 2), make(chan prepBatch, 2)
+		go in.check(pctx, c, len(rows.Header()), pos, raw[i], done[i])
+	}
+	go readBatches(pctx, rows, raw)
 	defer func() {
 		cancel()
-		for range batches { // the reader must be done before rows is closed
+		for _, ch := range done { // the reader must be done before rows is closed
+			for range ch {
+			}
 		}
 	}()
 	tick := func() error {
@@ -244,7 +254,11 @@ func (in *Ingester) load(ctx context.Context, dc driver.Conn, c *contract.Contra
 		}
 		return nil
 	}
-	for b := range batches {
+	for turn := 0; ; turn++ {
+		b, ok := <-done[turn%checkers]
+		if !ok {
+			break
+		}
 		for i := range b.rows {
 			if err := tick(); err != nil {
 				return err
@@ -282,7 +296,7 @@ func (in *Ingester) load(ctx context.Context, dc driver.Conn, c *contract.Contra
 	return ctx.Err()
 }
 
-// prepBatchRows is how many rows go from prepare to load at a time.
+// prepBatchRows is how many rows go from stage to stage at a time.
 const prepBatchRows = 1024
 
 // prepBatch is a batch of checked rows; err, when set, ended the file after
@@ -302,33 +316,69 @@ type prepRow struct {
 	rid      any  // research id of a quarantined row with a valid pseudonym
 }
 
-// prepare reads the rows of a delivery, checks them against the contract
-// and re-keys the pseudonyms, in batches on out, until the end of the file,
-// a refusal or ctx is done; it closes out.
-func (in *Ingester) prepare(ctx context.Context, c *contract.Contract, rows rowSource, pos []int, out chan<- prepBatch) {
+// checkers is how many goroutines check and re-key rows beside the one
+// that reads them and the one that feeds the appenders.
+const checkers = 2
+
+// rawBatch is a batch of read records; err, when set, ended the file after
+// them: io.EOF, or why the file is refused.
+type rawBatch struct {
+	recs []dutchcsv.Record
+	err  error
+}
+
+// readBatches reads the records of a delivery in batches, dealt out to raw
+// in turn, until the end of the file, a refusal or ctx is done; it closes
+// every channel of raw.
+func readBatches(ctx context.Context, rows rowSource, raw []chan rawBatch) {
+	defer func() {
+		for _, ch := range raw {
+			close(ch)
+		}
+	}()
+	for turn := 0; ; turn++ {
+		b := rawBatch{recs: make([]dutchcsv.Record, 0, prepBatchRows)}
+		b.err = ctx.Err()
+		for b.err == nil && len(b.recs) < prepBatchRows {
+			rec, err := rows.Read()
+			switch {
+			case errors.Is(err, io.EOF):
+				b.err = io.EOF
+			case err != nil:
+				b.err = refuse("unreadable: %v", err)
+			default:
+				b.recs = append(b.recs, rec)
+			}
+		}
+		select {
+		case raw[turn%len(raw)] <- b:
+		case <-ctx.Done():
+			return
+		}
+		if b.err != nil {
+			return
+		}
+	}
+}
+
+// check checks the records of each batch from raw against the contract
+// and re-keys the pseudonyms, sending the result on out, until raw is
+// closed or ctx is done; it closes out. header is the number of header
+// fields.
+func (in *Ingester) check(ctx context.Context, c *contract.Contract, header int, pos []int, raw <-chan rawBatch, out chan<- prepBatch) {
 	defer close(out)
 	rekey := pseudonymize.NewHasher(in.ResearchKey)
 	pi := c.Index("pseudonym")
 	width := len(c.Columns) + 1
 	fields := make([]string, len(c.Columns))
 	typed := make([]any, len(c.Columns))
-	for {
-		b := prepBatch{rows: make([]prepRow, 0, prepBatchRows)}
-		flat := make([]driver.Value, prepBatchRows*width)
-		b.err = ctx.Err()
-		for b.err == nil && len(b.rows) < prepBatchRows {
-			rec, err := rows.Read()
-			if errors.Is(err, io.EOF) {
-				b.err = io.EOF
-				break
-			}
-			if err != nil {
-				b.err = refuse("unreadable: %v", err)
-				break
-			}
+	for rb := range raw {
+		b := prepBatch{rows: make([]prepRow, 0, len(rb.recs)), err: rb.err}
+		flat := make([]driver.Value, len(rb.recs)*width)
+		for _, rec := range rb.recs {
 			r := prepRow{line: int64(rec.Line)}
 			if rec.FieldCountErr {
-				r.problems = []contract.Problem{{Reason: fmt.Sprintf("%d fields, header has %d", len(rec.Fields), len(rows.Header()))}}
+				r.problems = []contract.Problem{{Reason: fmt.Sprintf("%d fields, header has %d", len(rec.Fields), header)}}
 				r.wholeRow = true
 				b.rows = append(b.rows, r)
 				continue
@@ -337,6 +387,7 @@ func (in *Ingester) prepare(ctx context.Context, c *contract.Contract, rows rowS
 				fields[i] = rec.Fields[p]
 			}
 			if looksLikeBSN(fields[pi]) {
+				// The rows before it go on; the file ends with it.
 				b.err = refuse("line %d: the pseudonym column holds a value that looks like a BSN (9 digits passing the elfproef); was the file pseudonymised?", rec.Line)
 				break
 			}
@@ -359,9 +410,6 @@ func (in *Ingester) prepare(ctx context.Context, c *contract.Contract, rows rowS
 		select {
 		case out <- b:
 		case <-ctx.Done():
-			return
-		}
-		if b.err != nil {
 			return
 		}
 	}
