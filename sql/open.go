@@ -12,12 +12,11 @@ import (
 
 // MemoryLimit caps the memory DuckDB takes for a database opened here;
 // beyond it DuckDB spills to a temporary folder beside the file (as
-// protected as the file). DuckDB's default, 80 % of the RAM, let the KPI
-// history and the snapshot grow with the input (0.9 GB at 1 M youths).
-// At 256 MB every stage at 1 M youths stays under about 0.5 GB in the same
-// time, and a 3.9 M-row delivery still lands (slower: 12 s against 8.5 s);
-// at 128 MB a 460k-row delivery did not (BENCHMARKS.md).
-const MemoryLimit = "256MB"
+// protected as the file). DuckDB's default, 80 % of the RAM, would let a
+// national-scale cycle grow with its input; at 1 M youths no stage needs
+// more than about 0.9 GB, and a cap of 512 MB there cost no time
+// (BENCHMARKS.md), so 2 GB keeps every stage well under the 4 GiB budget.
+const MemoryLimit = "2GB"
 
 // Open opens (or creates) the working DuckDB database at path and migrates
 // it to the current schema. The caller closes it.
