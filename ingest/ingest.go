@@ -229,13 +229,13 @@ func (in *Ingester) load(ctx context.Context, dc driver.Conn, c *contract.Contra
 	// reach the appenders in file order), so that they and DuckDB keep
 	// both cores busy: checking was the slowest of the three.
 	pctx, cancel := context.WithCancel(ctx)
-	raw := make([]chan rawBatch, checkers)
+	raw := make([]chan dutchcsv.Batch, checkers)
 	done := make([]chan prepBatch, checkers)
 	for i := range raw {
-		raw[i], done[i] = make(chan rawBatch, 2), make(chan prepBatch, 2)
+		raw[i], done[i] = make(chan dutchcsv.Batch, 2), make(chan prepBatch, 2)
 		go in.check(pctx, c, len(rows.Header()), pos, raw[i], done[i])
 	}
-	go readBatches(pctx, rows, raw)
+	go dutchcsv.DealBatches(pctx, rows, prepBatchRows, raw)
 	defer func() {
 		cancel()
 		for _, ch := range done { // the reader must be done before rows is closed
@@ -320,52 +320,11 @@ type prepRow struct {
 // that reads them and the one that feeds the appenders.
 const checkers = 2
 
-// rawBatch is a batch of read records; err, when set, ended the file after
-// them: io.EOF, or why the file is refused.
-type rawBatch struct {
-	recs []dutchcsv.Record
-	err  error
-}
-
-// readBatches reads the records of a delivery in batches, dealt out to raw
-// in turn, until the end of the file, a refusal or ctx is done; it closes
-// every channel of raw.
-func readBatches(ctx context.Context, rows rowSource, raw []chan rawBatch) {
-	defer func() {
-		for _, ch := range raw {
-			close(ch)
-		}
-	}()
-	for turn := 0; ; turn++ {
-		b := rawBatch{recs: make([]dutchcsv.Record, 0, prepBatchRows)}
-		b.err = ctx.Err()
-		for b.err == nil && len(b.recs) < prepBatchRows {
-			rec, err := rows.Read()
-			switch {
-			case errors.Is(err, io.EOF):
-				b.err = io.EOF
-			case err != nil:
-				b.err = refuse("unreadable: %v", err)
-			default:
-				b.recs = append(b.recs, rec)
-			}
-		}
-		select {
-		case raw[turn%len(raw)] <- b:
-		case <-ctx.Done():
-			return
-		}
-		if b.err != nil {
-			return
-		}
-	}
-}
-
 // check checks the records of each batch from raw against the contract
 // and re-keys the pseudonyms, sending the result on out, until raw is
 // closed or ctx is done; it closes out. header is the number of header
 // fields.
-func (in *Ingester) check(ctx context.Context, c *contract.Contract, header int, pos []int, raw <-chan rawBatch, out chan<- prepBatch) {
+func (in *Ingester) check(ctx context.Context, c *contract.Contract, header int, pos []int, raw <-chan dutchcsv.Batch, out chan<- prepBatch) {
 	defer close(out)
 	rekey := pseudonymize.NewHasher(in.ResearchKey)
 	pi := c.Index("pseudonym")
@@ -373,9 +332,12 @@ func (in *Ingester) check(ctx context.Context, c *contract.Contract, header int,
 	fields := make([]string, len(c.Columns))
 	typed := make([]any, len(c.Columns))
 	for rb := range raw {
-		b := prepBatch{rows: make([]prepRow, 0, len(rb.recs)), err: rb.err}
-		flat := make([]driver.Value, len(rb.recs)*width)
-		for _, rec := range rb.recs {
+		b := prepBatch{rows: make([]prepRow, 0, len(rb.Records)), err: rb.Err}
+		if b.err != nil && !errors.Is(b.err, io.EOF) {
+			b.err = refuse("unreadable: %v", b.err)
+		}
+		flat := make([]driver.Value, len(rb.Records)*width)
+		for _, rec := range rb.Records {
 			r := prepRow{line: int64(rec.Line)}
 			if rec.FieldCountErr {
 				r.problems = []contract.Problem{{Reason: fmt.Sprintf("%d fields, header has %d", len(rec.Fields), header)}}

@@ -81,7 +81,7 @@ func Transform(ctx context.Context, r io.Reader, w io.Writer, opt Options) (Stat
 	// same turn, so rows stay in order, writes them and keeps the counts.
 	// The channels bound memory to a few batches at any file size.
 	ctx, cancel := context.WithCancel(ctx)
-	raw := make([]chan rawBatch, transformers)
+	raw := make([]chan dutchcsv.Batch, transformers)
 	done := make([]chan doneBatch, transformers)
 	// Written output buffers go back to their transformer, so that a
 	// batch's CSV is neither copied nor allocated anew. Four batches in
@@ -89,7 +89,7 @@ func Transform(ctx context.Context, r io.Reader, w io.Writer, opt Options) (Stat
 	// faster than one at national scale).
 	free := make([]chan []byte, transformers)
 	for i := range raw {
-		raw[i], done[i], free[i] = make(chan rawBatch, 4), make(chan doneBatch, 4), make(chan []byte, 6)
+		raw[i], done[i], free[i] = make(chan dutchcsv.Batch, 4), make(chan doneBatch, 4), make(chan []byte, 6)
 		go func() {
 			defer close(done[i])
 			t := newTransformer(opt.Key, pc, plan, len(in.Header()), free[i])
@@ -102,7 +102,7 @@ func Transform(ctx context.Context, r io.Reader, w io.Writer, opt Options) (Stat
 			}
 		}()
 	}
-	go readBatches(ctx, in, raw)
+	go dutchcsv.DealBatches(ctx, in, batchRows, raw)
 	defer func() {
 		cancel()
 		for _, ch := range done { // let the stages end before returning
@@ -156,13 +156,6 @@ const transformers = 2
 // small.
 const batchRows = 1024
 
-// rawBatch is a batch of parsed rows; err, when set, ended the input
-// after them (io.EOF at the end).
-type rawBatch struct {
-	rows []dutchcsv.Record
-	err  error
-}
-
 // reject is a rejected row: its line and the reason, never the value.
 type reject struct {
 	line   int
@@ -191,40 +184,6 @@ type doneBatch struct {
 	err     error
 }
 
-// readBatches parses the rows of in into batches, dealt out to raw in
-// turn, until the end of the input, a read error or ctx is done; it closes
-// every channel of raw.
-func readBatches(ctx context.Context, in *dutchcsv.Reader, raw []chan rawBatch) {
-	defer func() {
-		for _, ch := range raw {
-			close(ch)
-		}
-	}()
-	for turn := 0; ; turn++ {
-		b := rawBatch{rows: make([]dutchcsv.Record, 0, batchRows)}
-		b.err = ctx.Err()
-		for b.err == nil && len(b.rows) < batchRows {
-			row, err := in.Read()
-			switch {
-			case errors.Is(err, io.EOF):
-				b.err = io.EOF
-			case err != nil:
-				b.err = fmt.Errorf("pseudonymize: %w", err)
-			default:
-				b.rows = append(b.rows, row)
-			}
-		}
-		select {
-		case raw[turn%len(raw)] <- b:
-		case <-ctx.Done():
-			return
-		}
-		if b.err != nil {
-			return
-		}
-	}
-}
-
 // transformer turns raw rows into delivery rows; one per goroutine.
 type transformer struct {
 	h      *Hasher
@@ -242,14 +201,17 @@ func newTransformer(key []byte, pc *PostcodeTable, plan []columnPlan, fields int
 // transform pseudonymises a batch: rows with a bad BSN or the wrong
 // number of fields are rejected, the rest written as CSV in order, as
 // encoding/csv writes it.
-func (t *transformer) transform(b rawBatch) doneBatch {
-	d := doneBatch{rows: len(b.rows), err: b.err}
+func (t *transformer) transform(b dutchcsv.Batch) doneBatch {
+	d := doneBatch{rows: len(b.Records), err: b.Err}
+	if d.err != nil && !errors.Is(d.err, io.EOF) {
+		d.err = fmt.Errorf("pseudonymize: %w", d.err)
+	}
 	select {
 	case t.out = <-t.free:
 	default:
 		t.out = make([]byte, 0, cap(t.out))
 	}
-	for _, row := range b.rows {
+	for _, row := range b.Records {
 		if row.FieldCountErr {
 			d.rejects = append(d.rejects, reject{row.Line, fmt.Sprintf("%d fields, header has %d", len(row.Fields), t.fields)})
 			continue
