@@ -1,5 +1,9 @@
 -- Upsert a staged JZ+ delivery ($1 = delivery_id); see upsert_jgz.sql.
-UPDATE jzplus SET
+-- The key (aanbieder, plaatsing_id) has no date to narrow the table's
+-- rows by: the join looks at the whole table, a placement per row.
+MERGE INTO jzplus USING staged_jzplus s
+ON jzplus.aanbieder = s.aanbieder AND jzplus.plaatsing_id = s.plaatsing_id
+WHEN MATCHED THEN UPDATE SET
     research_id = s.research_id,
     gemeente = s.gemeente,
     machtiging = s.machtiging,
@@ -10,8 +14,7 @@ UPDATE jzplus SET
     perspectief_onderwijs = s.perspectief_onderwijs,
     perspectief_wonen = s.perspectief_wonen,
     delivery_id = $1::BIGINT
-FROM staged_jzplus s
-WHERE jzplus.aanbieder = s.aanbieder AND jzplus.plaatsing_id = s.plaatsing_id;
-INSERT INTO jzplus BY NAME
-SELECT * EXCLUDE (line), $1::BIGINT AS delivery_id
-FROM staged_jzplus ANTI JOIN jzplus USING (aanbieder, plaatsing_id);
+WHEN NOT MATCHED THEN INSERT (plaatsing_id, aanbieder, research_id, gemeente, machtiging, machtigingsdatum, startdatum, einddatum,
+        reden_einde, perspectief_onderwijs, perspectief_wonen, delivery_id)
+    VALUES (s.plaatsing_id, s.aanbieder, s.research_id, s.gemeente, s.machtiging, s.machtigingsdatum, s.startdatum, s.einddatum,
+        s.reden_einde, s.perspectief_onderwijs, s.perspectief_wonen, $1::BIGINT);
