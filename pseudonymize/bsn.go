@@ -7,21 +7,31 @@ func ValidBSN(s string) bool {
 	if len(s) != 9 {
 		return false
 	}
-	sum, nonzero := 0, false
-	for i := 0; i < 9; i++ {
-		c := s[i]
-		if c < '0' || c > '9' {
-			return false
-		}
-		d := int(c - '0')
-		if d != 0 {
-			nonzero = true
-		}
-		w := 9 - i
-		if i == 8 {
-			w = -1
-		}
-		sum += w * d
+	digits, valid := elfproef(s)
+	return digits && valid
+}
+
+// elfproef reports, for a 9-byte s, whether it is all digits and, if so,
+// whether it passes the elfproef and is not all zeros; one pass, since
+// pseudonymize checks every row's BSN.
+func elfproef(s string) (digits, valid bool) {
+	if len(s) != 9 {
+		return false, false
 	}
-	return nonzero && sum%11 == 0
+	sum, or := 0, byte(0)
+	for i := 0; i < 8; i++ {
+		d := s[i] - '0'
+		if d > 9 {
+			return false, false
+		}
+		or |= d
+		sum += (9 - i) * int(d)
+	}
+	d := s[8] - '0'
+	if d > 9 {
+		return false, false
+	}
+	or |= d
+	sum -= int(d)
+	return true, or != 0 && sum%11 == 0
 }

@@ -26,6 +26,11 @@ type PostcodeRange struct {
 // the municipality holding most of the area, which is the usual CBS practice.
 type PostcodeTable struct {
 	ranges []PostcodeRange // sorted by From, non-overlapping
+	// byPC4 holds, for each PC4 from 1000 to 9999, one plus the index of
+	// its range in ranges, or 0 where no range holds it: pseudonymize
+	// looks up millions of postcodes, and parsing with strconv and
+	// strings.ToUpper and a search per lookup were 4 % of its work.
+	byPC4 []uint16
 }
 
 // DefaultPostcodeTable returns the embedded table for the provinces of
@@ -91,6 +96,14 @@ func ParsePostcodeTable(r io.Reader) (*PostcodeTable, error) {
 			return nil, fmt.Errorf("ranges %d-%d and %d-%d overlap", t.ranges[i-1].From, t.ranges[i-1].To, t.ranges[i].From, t.ranges[i].To)
 		}
 	}
+	// At most 9000 ranges fit in 1000..9999 without overlap, so an index
+	// plus one fits a uint16.
+	t.byPC4 = make([]uint16, 9000)
+	for i, r := range t.ranges {
+		for pc4 := r.From; pc4 <= r.To; pc4++ {
+			t.byPC4[pc4-1000] = uint16(i + 1)
+		}
+	}
 	return &t, nil
 }
 
@@ -101,24 +114,51 @@ func (t *PostcodeTable) Ranges() []PostcodeRange {
 
 // Gemeente returns the municipality code of a Dutch postcode ("9712 AB",
 // "9712AB" or "9712"), or false when the postcode is malformed or unknown.
+// The letters may be lower case; surrounding space, Unicode too, is
+// ignored.
 func (t *PostcodeTable) Gemeente(postcode string) (string, bool) {
-	s := strings.TrimSpace(postcode)
+	s := trimSpace(postcode)
 	if len(s) < 4 {
 		return "", false
 	}
-	pc4, err := strconv.Atoi(s[:4])
-	if err != nil || pc4 < 1000 {
+	// Four digits, the first not 0: what strconv.Atoi >= 1000 accepted.
+	d0, d1, d2, d3 := s[0]-'0', s[1]-'0', s[2]-'0', s[3]-'0'
+	if d0 == 0 || d0 > 9 || d1 > 9 || d2 > 9 || d3 > 9 {
 		return "", false
 	}
-	rest := strings.ToUpper(strings.TrimSpace(s[4:]))
-	if rest != "" && (len(rest) != 2 || rest[0] < 'A' || rest[0] > 'Z' || rest[1] < 'A' || rest[1] > 'Z') {
+	pc4 := int(d0)*1000 + int(d1)*100 + int(d2)*10 + int(d3)
+	if !postcodeLetters(s[4:]) {
 		return "", false
 	}
-	i := sort.Search(len(t.ranges), func(i int) bool { return t.ranges[i].To >= pc4 })
-	if i < len(t.ranges) && t.ranges[i].From <= pc4 {
-		return t.ranges[i].Gemeente, true
+	if t.byPC4 == nil { // a zero PostcodeTable holds no postcode
+		return "", false
+	}
+	if i := t.byPC4[pc4-1000]; i != 0 {
+		return t.ranges[i-1].Gemeente, true
 	}
 	return "", false
+}
+
+// postcodeLetters reports whether rest, what follows a postcode's four
+// digits, is empty or two letters, after space and in any case.
+func postcodeLetters(rest string) bool {
+	// The usual forms first: "", "AB", " AB" and their lower case.
+	switch {
+	case rest == "":
+		return true
+	case len(rest) == 2 && isASCIILetter(rest[0]) && isASCIILetter(rest[1]):
+		return true
+	case len(rest) == 3 && rest[0] == ' ' && isASCIILetter(rest[1]) && isASCIILetter(rest[2]):
+		return true
+	}
+	// Anything else as strings.ToUpper sees it, which also turns the
+	// Unicode letters ı and ſ into I and S.
+	rest = strings.ToUpper(strings.TrimSpace(rest))
+	return rest == "" || len(rest) == 2 && 'A' <= rest[0] && rest[0] <= 'Z' && 'A' <= rest[1] && rest[1] <= 'Z'
+}
+
+func isASCIILetter(c byte) bool {
+	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z'
 }
 
 func isGemeenteCode(s string) bool {

@@ -235,7 +235,10 @@ func (t *transformer) row(fields []string, d *doneBatch) string {
 		if i > 0 {
 			t.out = append(t.out, ',')
 		}
-		v := strings.TrimSpace(fields[p.from])
+		v := fields[p.from]
+		if mayNeedTrim(v) { // trimSpace, inlined by hand: the call is too big
+			v = strings.TrimSpace(v)
+		}
 		switch p.kind {
 		case copyValue:
 			t.out = appendCSVField(t.out, v)
@@ -249,8 +252,8 @@ func (t *transformer) row(fields []string, d *doneBatch) string {
 			if v == "" {
 				break
 			}
-			y, m, _, err := dutchcsv.ParseDateParts(v)
-			if err != nil {
+			y, m, ok := birthMonth(v)
+			if !ok {
 				d.blanked[blankBirthDate]++
 				break
 			}
@@ -264,11 +267,70 @@ func (t *transformer) row(fields []string, d *doneBatch) string {
 				d.blanked[blankPostcode]++
 				break
 			}
-			t.out = appendCSVField(t.out, gm)
+			// A table's codes are GMnnnn (ParsePostcodeTable checks), which
+			// encoding/csv never quotes.
+			t.out = append(t.out, gm...)
 		}
 	}
 	t.out = append(t.out, '\n')
 	return ""
+}
+
+// birthMonth returns the year and month of date v as
+// dutchcsv.ParseDateParts reads it, or false where it finds no date.
+func birthMonth(v string) (y, m int, ok bool) {
+	if y, m, ok := commonDate(v); ok {
+		return y, m, true
+	}
+	y, m, _, err := dutchcsv.ParseDateParts(v)
+	return y, m, err == nil
+}
+
+// commonDate reads the two forms exports use most, YYYY-MM-DD and
+// DD-MM-YYYY, without ParseDateParts' general search. It returns false
+// for anything else, and for any date of these forms that is not valid,
+// leaving those to ParseDateParts.
+func commonDate(v string) (y, m int, ok bool) {
+	if len(v) != 10 {
+		return 0, 0, false
+	}
+	var yi, mi, di int // where year, month and day start
+	switch {
+	case v[4] == '-' && v[7] == '-':
+		yi, mi, di = 0, 5, 8
+	case v[2] == '-' && v[5] == '-':
+		yi, mi, di = 6, 3, 0
+	default:
+		return 0, 0, false
+	}
+	y0, y1, y2, y3 := v[yi]-'0', v[yi+1]-'0', v[yi+2]-'0', v[yi+3]-'0'
+	m0, m1, d0, d1 := v[mi]-'0', v[mi+1]-'0', v[di]-'0', v[di+1]-'0'
+	// A byte below '0' wraps above 9.
+	if y0 > 9 || y1 > 9 || y2 > 9 || y3 > 9 || m0 > 9 || m1 > 9 || d0 > 9 || d1 > 9 {
+		return 0, 0, false
+	}
+	y = int(y0)*1000 + int(y1)*100 + int(y2)*10 + int(y3)
+	m = int(m0)*10 + int(m1)
+	d := int(d0)*10 + int(d1)
+	if m < 1 || m > 12 || d < 1 || d > daysIn(y, m) {
+		return 0, 0, false
+	}
+	return y, m, true
+}
+
+// daysIn returns the number of days of month m (1 to 12) of year y in the
+// proleptic Gregorian calendar, as dutchcsv and package time count them.
+func daysIn(y, m int) int {
+	switch m {
+	case 2:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }
 
 // appendMonth appends year y and month m as YYYY-MM, as
@@ -303,29 +365,91 @@ func fieldNeedsQuotes(field string) bool {
 	if field == `\.` {
 		return true
 	}
-	for i := 0; i < len(field); i++ {
-		switch field[i] {
-		case '\n', '\r', '"', ',':
+	i := 0
+	// Eight bytes at a time while none is below '-': the bytes that force
+	// quotes are, and dates, codes and words have none.
+	for ; i+8 <= len(field); i += 8 {
+		if hasByteBelow(load64(field[i:]), '-') {
+			break
+		}
+	}
+	for ; i < len(field); i++ {
+		// One test per byte instead of four: the bytes that force quotes
+		// are all below 64.
+		if c := field[i]; c < 64 && quoteBytes&(1<<c) != 0 {
 			return true
 		}
 	}
+	if c := field[0]; c < utf8.RuneSelf {
+		return c < 64 && asciiSpace&(1<<c) != 0
+	}
 	r1, _ := utf8.DecodeRuneInString(field)
 	return unicode.IsSpace(r1)
+}
+
+// load64 reads the first eight bytes of s as a little-endian word (the
+// compiler makes it one load).
+func load64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// hasByteBelow reports whether a byte of x is below n, for n up to 128
+// (the "haszero" trick, exact for any byte being below n).
+func hasByteBelow(x uint64, n byte) bool {
+	const low, high = 0x0101010101010101, 0x8080808080808080
+	return (x-low*uint64(n))&^x&high != 0
+}
+
+// quoteBytes has bit c set for each byte c that makes encoding/csv quote a
+// field: line breaks, the quote and the comma.
+const quoteBytes uint64 = 1<<'\n' | 1<<'\r' | 1<<'"' | 1<<','
+
+// asciiSpace has bit c set for each ASCII byte c that unicode.IsSpace and
+// strings.TrimSpace take as space.
+const asciiSpace uint64 = 1<<'\t' | 1<<'\n' | 1<<'\v' | 1<<'\f' | 1<<'\r' | 1<<' '
+
+// trimSpace is strings.TrimSpace, without its call for the common value
+// that starts and ends with a printable ASCII byte: such a value has no
+// space, ASCII or Unicode, at either end.
+func trimSpace(s string) string {
+	if mayNeedTrim(s) {
+		return strings.TrimSpace(s)
+	}
+	return s
+}
+
+// mayNeedTrim reports whether s is empty or starts or ends with a byte
+// outside '!' to DEL (0x7f): bytes that are neither ASCII space nor part
+// of a multi-byte rune, so no space at all.
+func mayNeedTrim(s string) bool {
+	n := len(s)
+	return n == 0 || s[0]-'!' >= utf8.RuneSelf-'!' || s[n-1]-'!' >= utf8.RuneSelf-'!'
 }
 
 // normaliseBSN returns the 9-digit BSN, or the reason the value is not
 // one. An 8-digit value is taken as a BSN whose leading zero a spreadsheet
 // dropped.
 func normaliseBSN(v string) (string, string) {
-	switch {
-	case v == "":
+	switch len(v) {
+	case 0:
 		return "", "BSN missing"
-	case len(v) == 8 && isDigits(v):
+	case 8:
+		if !isDigits(v) {
+			return "", "BSN is not 9 digits"
+		}
 		v = "0" + v
-	case len(v) != 9 || !isDigits(v):
+	case 9:
+	default:
 		return "", "BSN is not 9 digits"
 	}
-	if !ValidBSN(v) {
+	// One pass over the nine bytes checks the digits and the elfproef.
+	digits, valid := elfproef(v)
+	switch {
+	case !digits:
+		return "", "BSN is not 9 digits"
+	case !valid:
 		return "", "BSN fails the elfproef"
 	}
 	return v, ""
