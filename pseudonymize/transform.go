@@ -147,9 +147,11 @@ func Transform(ctx context.Context, r io.Reader, w io.Writer, opt Options) (Stat
 	return st, ctx.Err()
 }
 
-// transformers is how many goroutines pseudonymise batches: with the
-// reader, enough to keep two cores busy.
-const transformers = 2
+// transformers is how many goroutines pseudonymise batches, beside the
+// reader and the writer. Two left the two cores idle a sixth of the time,
+// each transformer waiting its strict turn; three took 4-9 % off a
+// national JGZ run, four no more (BENCHMARKS.md, change 15).
+const transformers = 3
 
 // batchRows is how many rows travel together between the stages of
 // Transform: enough to make a hand-over cheap, few enough to keep memory
