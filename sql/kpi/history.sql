@@ -23,8 +23,14 @@ area_placements AS (
     UNION ALL BY NAME
     SELECT 'gemeente' AS area_type, gemeente AS area, * FROM timeline WHERE gemeente IS NOT NULL
 ),
+-- Only the columns the KPIs read: a placement is here once per month and
+-- area it counts in, so at national scale this is the largest set the
+-- query holds (BENCHMARKS.md, change 16).
 started AS (
-    SELECT m.month, a.*
+    SELECT m.month, a.area_type, a.area, a.plaatsing_id, a.research_id, a.startdatum, a.first_signal_date,
+           a.spoed, a.va_coverage, a.va_timely, a.ambulant_before, a.beraad_with_youth,
+           a.perspective_education, a.perspective_housing, a.early_signal,
+           a.linked_toegang, a.linked_signal_sources
     FROM months m JOIN area_placements a ON a.startdatum BETWEEN m.window_start AND m.window_end
 ),
 ended AS (
