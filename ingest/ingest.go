@@ -173,10 +173,7 @@ func (in *Ingester) IngestFile(ctx context.Context, c *contract.Contract, path s
 	// arguments to the last statement of a string only. Those that use the
 	// delivery id ($1) get it; the others (setting the staged key range)
 	// take no arguments.
-	for _, q := range strings.SplitAfter(zsql.Query("ingest/upsert_"+table+".sql"), ";\n") {
-		if strings.TrimSpace(q) == "" {
-			continue
-		}
+	for _, q := range statements(zsql.Query("ingest/upsert_" + table + ".sql")) {
 		var args []any
 		if usesParam(q) {
 			args = []any{res.DeliveryID}
@@ -425,6 +422,23 @@ const maxStagedEnum = 255
 // spreadsheet) means the file was not pseudonymised.
 func looksLikeBSN(v string) bool {
 	return contract.LooksLikeBSN(strings.TrimSpace(v))
+}
+
+// statements splits SQL text into its statements, each ending with ';' at
+// the end of a line. A piece with nothing but "--" comments and blank
+// lines (a comment whose line ends with ';') is no statement and is
+// dropped: DuckDB refuses it as an empty query.
+func statements(text string) []string {
+	var qs []string
+	for _, q := range strings.SplitAfter(text, ";\n") {
+		for line := range strings.Lines(q) {
+			if l := strings.TrimSpace(line); l != "" && !strings.HasPrefix(l, "--") {
+				qs = append(qs, q)
+				break
+			}
+		}
+	}
+	return qs
 }
 
 // usesParam reports whether the SQL statement q, outside its "--" comment
