@@ -314,25 +314,10 @@ func commonDate(v string) (y, m int, ok bool) {
 	y = int(y0)*1000 + int(y1)*100 + int(y2)*10 + int(y3)
 	m = int(m0)*10 + int(m1)
 	d := int(d0)*10 + int(d1)
-	if m < 1 || m > 12 || d < 1 || d > daysIn(y, m) {
+	if m < 1 || m > 12 || d < 1 || d > dutchcsv.DaysIn(y, m) {
 		return 0, 0, false
 	}
 	return y, m, true
-}
-
-// daysIn returns the number of days of month m (1 to 12) of year y in the
-// proleptic Gregorian calendar, as dutchcsv and package time count them.
-func daysIn(y, m int) int {
-	switch m {
-	case 2:
-		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
-			return 29
-		}
-		return 28
-	case 4, 6, 9, 11:
-		return 30
-	}
-	return 31
 }
 
 // appendMonth appends year y and month m as YYYY-MM, as

@@ -69,15 +69,15 @@ func ParseDateParts(s string) (year, month, day int, err error) {
 			return 0, 0, 0, ErrBadDate
 		}
 	}
-	if m < 1 || m > 12 || d < 1 || d > daysIn(y, m) {
+	if m < 1 || m > 12 || d < 1 || d > DaysIn(y, m) {
 		return 0, 0, 0, ErrBadDate
 	}
 	return y, m, d, nil
 }
 
-// daysIn returns the number of days of month m (1 to 12) of year y in the
+// DaysIn returns the number of days of month m (1 to 12) of year y in the
 // proleptic Gregorian calendar, as package time counts them.
-func daysIn(y, m int) int {
+func DaysIn(y, m int) int {
 	switch m {
 	case 2:
 		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
