@@ -254,8 +254,8 @@ func (t *transformer) row(fields []string, d *doneBatch) string {
 			if v == "" {
 				break
 			}
-			y, m, ok := birthMonth(v)
-			if !ok {
+			y, m, _, err := dutchcsv.ParseDateParts(v)
+			if err != nil {
 				d.blanked[blankBirthDate]++
 				break
 			}
@@ -276,48 +276,6 @@ func (t *transformer) row(fields []string, d *doneBatch) string {
 	}
 	t.out = append(t.out, '\n')
 	return ""
-}
-
-// birthMonth returns the year and month of date v as
-// dutchcsv.ParseDateParts reads it, or false where it finds no date.
-func birthMonth(v string) (y, m int, ok bool) {
-	if y, m, ok := commonDate(v); ok {
-		return y, m, true
-	}
-	y, m, _, err := dutchcsv.ParseDateParts(v)
-	return y, m, err == nil
-}
-
-// commonDate reads the two forms exports use most, YYYY-MM-DD and
-// DD-MM-YYYY, without ParseDateParts' general search. It returns false
-// for anything else, and for any date of these forms that is not valid,
-// leaving those to ParseDateParts.
-func commonDate(v string) (y, m int, ok bool) {
-	if len(v) != 10 {
-		return 0, 0, false
-	}
-	var yi, mi, di int // where year, month and day start
-	switch {
-	case v[4] == '-' && v[7] == '-':
-		yi, mi, di = 0, 5, 8
-	case v[2] == '-' && v[5] == '-':
-		yi, mi, di = 6, 3, 0
-	default:
-		return 0, 0, false
-	}
-	y0, y1, y2, y3 := v[yi]-'0', v[yi+1]-'0', v[yi+2]-'0', v[yi+3]-'0'
-	m0, m1, d0, d1 := v[mi]-'0', v[mi+1]-'0', v[di]-'0', v[di+1]-'0'
-	// A byte below '0' wraps above 9.
-	if y0 > 9 || y1 > 9 || y2 > 9 || y3 > 9 || m0 > 9 || m1 > 9 || d0 > 9 || d1 > 9 {
-		return 0, 0, false
-	}
-	y = int(y0)*1000 + int(y1)*100 + int(y2)*10 + int(y3)
-	m = int(m0)*10 + int(m1)
-	d := int(d0)*10 + int(d1)
-	if m < 1 || m > 12 || d < 1 || d > dutchcsv.DaysIn(y, m) {
-		return 0, 0, false
-	}
-	return y, m, true
 }
 
 // appendMonth appends year y and month m as YYYY-MM, as
