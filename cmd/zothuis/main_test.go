@@ -573,3 +573,45 @@ func TestPseudonymizeIntoDirectory(t *testing.T) {
 		})
 	}
 }
+
+// TestPseudonymizeIntoDirectoryStopsWhenAFileCannotLand runs the IN...
+// DIR form where the first output cannot be put in place (a directory
+// holds its name): the command fails, and it leaves no output and no
+// .part file of the files after it, which it had started beside the
+// first one's sync.
+func TestPseudonymizeIntoDirectoryStopsWhenAFileCannotLand(t *testing.T) {
+	dir := t.TempDir()
+	key := filepath.Join(dir, "source.key")
+	if err := pseudonymize.GenerateKey(key); err != nil {
+		t.Fatal(err)
+	}
+	raw := filepath.Join(dir, "raw")
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"synth", "--out", raw, "--youths", "300", "--from", "2025-10", "--to", "2026-03", "--seed", "3"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("synth: exit %d\n%s", code, stderr.String())
+	}
+	ins, err := filepath.Glob(filepath.Join(raw, "jzplus", "*.csv"))
+	if err != nil || len(ins) < 2 {
+		t.Fatalf("want several raw JZ+ files, got %v (%v)", ins, err)
+	}
+	out := filepath.Join(dir, "out")
+	if err := os.MkdirAll(filepath.Join(out, filepath.Base(ins[0]), "taken"), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	stderr.Reset()
+	args := append([]string{"pseudonymize", "--source", "jzplus", "--key-file", key}, append(ins, out)...)
+	if code := run(context.Background(), args, &stdout, &stderr); code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", code, stderr.String())
+	}
+	entries, err := os.ReadDir(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if diff := cmp.Diff([]string{filepath.Base(ins[0])}, names); diff != "" {
+		t.Errorf("output directory (-want +got):\n%s", diff)
+	}
+}

@@ -84,24 +84,27 @@ func runPseudonymize(ctx context.Context, e *env, args []string) error {
 			}
 			target = filepath.Join(out, filepath.Base(in))
 		}
-		finish, err := pseudonymizeOne(ctx, e, in, target, opt, rejectCSV)
-		if werr := wait(); err == nil {
+		pf, err := pseudonymizeOne(ctx, e, in, target, opt, rejectCSV)
+		if werr := wait(); err == nil && werr != nil {
+			// The file before did not land: stop as if this one had not
+			// been started, without leaving its .part behind.
+			pf.discard()
 			err = werr
 		}
 		if err != nil {
 			return err
 		}
 		pending = make(chan error, 1)
-		go func() { pending <- finish() }()
+		go func() { pending <- pf.land() }()
 	}
 	return wait()
 }
 
 // pseudonymizeOne pseudonymises one file and reports on standard error
 // what it did: the first rejected rows, the quasi-identifiers left empty
-// and the counts. It returns the function that puts the output in place
+// and the counts. It returns the output, written but not yet in place
 // (startPseudonymizeFile).
-func pseudonymizeOne(ctx context.Context, e *env, in, out string, opt pseudonymize.Options, rejectCSV *csv.Writer) (func() error, error) {
+func pseudonymizeOne(ctx context.Context, e *env, in, out string, opt pseudonymize.Options, rejectCSV *csv.Writer) (*partFile, error) {
 	var rejectLog []string
 	opt.OnReject = func(line int, reason string) {
 		if len(rejectLog) < 20 {
@@ -111,7 +114,7 @@ func pseudonymizeOne(ctx context.Context, e *env, in, out string, opt pseudonymi
 			rejectCSV.Write([]string{strconv.Itoa(line), reason})
 		}
 	}
-	st, finish, err := startPseudonymizeFile(ctx, in, out, opt)
+	st, pf, err := startPseudonymizeFile(ctx, in, out, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -125,26 +128,24 @@ func pseudonymizeOne(ctx context.Context, e *env, in, out string, opt pseudonymi
 		fmt.Fprintf(e.stderr, "left empty in %d rows: %s\n", n, reason)
 	}
 	fmt.Fprintf(e.stderr, "%s: %d rows read, %d written, %d rejected\n", in, st.Rows, st.Written, st.Rejected)
-	return finish, nil
+	return pf, nil
 }
 
 // pseudonymizeFile runs the transform from in to out ("-" for standard
 // input or output). A file output is written as out.part and renamed when
 // complete, so an inbox never sees half a delivery.
 func pseudonymizeFile(ctx context.Context, in, out string, opt pseudonymize.Options) (pseudonymize.Stats, error) {
-	st, finish, err := startPseudonymizeFile(ctx, in, out, opt)
+	st, pf, err := startPseudonymizeFile(ctx, in, out, opt)
 	if err != nil {
 		return st, err
 	}
-	return st, finish()
+	return st, pf.land()
 }
 
-// startPseudonymizeFile is pseudonymizeFile up to the output's last write:
-// finish syncs out.part to disk and renames it to out (or removes it when
-// that fails), so that a caller with more files can sync one while it
-// transforms the next.
-func startPseudonymizeFile(ctx context.Context, in, out string, opt pseudonymize.Options) (pseudonymize.Stats, func() error, error) {
-	done := func() error { return nil }
+// startPseudonymizeFile is pseudonymizeFile up to the output's last write,
+// so that a caller with more files can sync one while it transforms the
+// next. The output is nil when it went to standard output.
+func startPseudonymizeFile(ctx context.Context, in, out string, opt pseudonymize.Options) (pseudonymize.Stats, *partFile, error) {
 	var r io.Reader = os.Stdin
 	if in != "-" {
 		f, err := os.Open(in)
@@ -156,7 +157,7 @@ func startPseudonymizeFile(ctx context.Context, in, out string, opt pseudonymize
 	}
 	if out == "-" {
 		st, err := pseudonymize.Transform(ctx, r, os.Stdout, opt)
-		return st, done, err
+		return st, nil, err
 	}
 	part := out + ".part"
 	f, err := os.OpenFile(part, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o640)
@@ -169,21 +170,44 @@ func startPseudonymizeFile(ctx context.Context, in, out string, opt pseudonymize
 		os.Remove(part)
 		return st, nil, fmt.Errorf("pseudonymize %s: %w", in, err)
 	}
-	finish := func() error {
-		err := f.Sync()
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err == nil {
-			err = os.Rename(part, out)
-		}
-		if err != nil {
-			os.Remove(part)
-			return fmt.Errorf("pseudonymize %s: %w", in, err)
-		}
+	return st, &partFile{f: f, in: in, part: part, out: out}, nil
+}
+
+// partFile is a pseudonymised output written in full as out.part, open,
+// not yet in place. A nil partFile is output that needs no placing
+// (standard output).
+type partFile struct {
+	f             *os.File
+	in, part, out string
+}
+
+// land syncs the output to disk and renames it to its name, or removes it
+// when that fails.
+func (p *partFile) land() error {
+	if p == nil {
 		return nil
 	}
-	return st, finish, nil
+	err := p.f.Sync()
+	if cerr := p.f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(p.part, p.out)
+	}
+	if err != nil {
+		os.Remove(p.part)
+		return fmt.Errorf("pseudonymize %s: %w", p.in, err)
+	}
+	return nil
+}
+
+// discard closes and removes the output.
+func (p *partFile) discard() {
+	if p == nil {
+		return
+	}
+	p.f.Close()
+	os.Remove(p.part)
 }
 
 // sourceAndKey resolves a --source flag (a usage error when unknown) and
