@@ -14,18 +14,35 @@ test: deps
 # Chromium for the dashboard; it never downloads a browser of its own).
 NPMDIRS := $(patsubst %/package-lock.json,%,$(wildcard snapshot/testdata/nodeclient/package-lock.json dashboards/testdata/browser/package-lock.json))
 
-# Debian packages: a C compiler for cgo (DuckDB), node and npm, Chromium
-# for the dashboard tests, Prometheus (promtool and the server) and
-# Alertmanager (amtool) for the metrics and alert tests.
+# Debian packages, one per missing command: a C compiler for cgo (DuckDB),
+# node and npm, Chromium for the dashboard tests, Prometheus (promtool and
+# the server) and Alertmanager (amtool) for the metrics and alert tests.
+# Only what is missing is asked for: a machine whose node comes from
+# another distribution with its own npm has both commands, and asking apt
+# for Debian's npm there makes apt refuse the whole set (nodejs conflicts
+# with npm).
+DEB_gcc := gcc libc6-dev
+DEB_node := nodejs
+DEB_npm := npm
+DEB_chromium := chromium
+DEB_promtool := prometheus
+DEB_prometheus := prometheus
+DEB_amtool := prometheus-alertmanager
 
 deps:
-	@missing=""; \
-	for cmd in gcc npm node chromium promtool prometheus amtool; do \
-		command -v $$cmd >/dev/null 2>&1 || missing="$$missing $$cmd"; done; \
+	@missing=""; pkgs=""; \
+	for cmd in gcc node npm chromium promtool prometheus amtool; do \
+		command -v $$cmd >/dev/null 2>&1 && continue; \
+		missing="$$missing $$cmd"; \
+		case $$cmd in \
+		gcc) p="$(DEB_gcc)";; node) p="$(DEB_node)";; npm) p="$(DEB_npm)";; \
+		chromium) p="$(DEB_chromium)";; promtool) p="$(DEB_promtool)";; \
+		prometheus) p="$(DEB_prometheus)";; amtool) p="$(DEB_amtool)";; esac; \
+		for x in $$p; do case " $$pkgs " in *" $$x "*) ;; *) pkgs="$$pkgs $$x";; esac; done; \
+	done; \
 	if [ -n "$$missing" ]; then \
-		echo "installing for:$$missing"; \
-		$(SUDO) apt-get update && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-			gcc libc6-dev nodejs npm chromium prometheus prometheus-alertmanager; \
+		echo "installing for:$$missing:$$pkgs"; \
+		$(SUDO) apt-get update && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$pkgs; \
 	fi
 	@for d in $(NPMDIRS); do \
 		[ -d $$d/node_modules ] && [ $$d/node_modules -nt $$d/package-lock.json ] || \

@@ -5,7 +5,7 @@
 // placement and the data quality of the sources.
 //
 // Every number on a page and in its CSV downloads is published under
-// disclosure control (SPEC §2): the KPI figures come from metrics.Publish,
+// disclosure control (SPEC §2): the KPI figures come from kpi.Publish,
 // and the counts the dashboard derives itself (routes, signal times, rows
 // in quarantine) go through the same policy of package
 // metrics/disclosure, complementary suppression included. The pages load
@@ -34,8 +34,8 @@ import (
 	"time"
 
 	"github.com/zothuis/zothuis/config"
-	"github.com/zothuis/zothuis/metrics"
-	"github.com/zothuis/zothuis/metrics/disclosure"
+	"github.com/zothuis/zothuis/kpi"
+	"github.com/zothuis/zothuis/disclosure"
 )
 
 //go:embed assets
@@ -93,7 +93,7 @@ func Build(ctx context.Context, db *sql.DB, cfg *config.Config, opt Options) (in
 	if !opt.Month.IsZero() {
 		month = time.Date(opt.Month.Year(), opt.Month.Month(), 1, 0, 0, 0, 0, time.UTC)
 		if !slices.ContainsFunc(months, month.Equal) {
-			return "", fmt.Errorf("dashboard: %w: %s (the history holds %s to %s)", metrics.ErrNoMonth,
+			return "", fmt.Errorf("dashboard: %w: %s (the history holds %s to %s)", kpi.ErrNoMonth,
 				month.Format("2006-01"), months[0].Format("2006-01"), months[len(months)-1].Format("2006-01"))
 		}
 	}

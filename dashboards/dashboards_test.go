@@ -15,8 +15,8 @@ import (
 
 	"github.com/zothuis/zothuis/config"
 	"github.com/zothuis/zothuis/ingest"
-	"github.com/zothuis/zothuis/metrics"
-	"github.com/zothuis/zothuis/metrics/disclosure"
+	"github.com/zothuis/zothuis/kpi"
+	"github.com/zothuis/zothuis/disclosure"
 	"github.com/zothuis/zothuis/pseudonymize"
 	zsql "github.com/zothuis/zothuis/sql"
 	"github.com/zothuis/zothuis/synth"
@@ -111,7 +111,7 @@ func buildFixture(ctx context.Context, dir string) error {
 		}
 	}
 	cfg := config.Default()
-	if _, err := metrics.Refresh(ctx, db, cfg, testNow); err != nil {
+	if _, err := kpi.Refresh(ctx, db, cfg, testNow); err != nil {
 		return err
 	}
 	// Four months keep the browser test near 30 s; the archive logic is
@@ -288,7 +288,7 @@ func TestTallyPublish(t *testing.T) {
 	}
 	tl := signalTally([]string{"groningen", "drenthe"}, rs, false)
 	five := func(n int) *int { return &n }
-	totals := map[string]metrics.Figure{}
+	totals := map[string]kpi.Figure{}
 	got := tl.publish(p, totals)
 	want := map[string]map[string]count{
 		// Across areas all = groningen + drenthe. Groningen's d181_365 and
@@ -316,7 +316,7 @@ func TestTallyPublish(t *testing.T) {
 		t.Errorf("published (-want +got):\n%s", diff)
 	}
 	// A total metrics withheld stays withheld.
-	got = tl.publish(p, map[string]metrics.Figure{"groningen": {Suppressed: true}})
+	got = tl.publish(p, map[string]kpi.Figure{"groningen": {Suppressed: true}})
 	if got["groningen"]["total"].Value != nil {
 		t.Errorf("groningen total published although metrics withheld it")
 	}

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/zothuis/zothuis/config"
-	"github.com/zothuis/zothuis/metrics"
-	"github.com/zothuis/zothuis/metrics/disclosure"
+	"github.com/zothuis/zothuis/kpi"
+	"github.com/zothuis/zothuis/disclosure"
 	zsql "github.com/zothuis/zothuis/sql"
 )
 
@@ -42,11 +42,11 @@ func gemeenteName(code string) string {
 
 // published is one report month of KPI output under disclosure control.
 type published struct {
-	out metrics.Output
-	fig map[string]metrics.Figure // by kpi/area_type/area
+	out kpi.Output
+	fig map[string]kpi.Figure // by kpi/area_type/area
 }
 
-func (p published) get(kpi string, a area) (metrics.Figure, bool) {
+func (p published) get(kpi string, a area) (kpi.Figure, bool) {
 	f, ok := p.fig[kpi+"/"+a.id()]
 	return f, ok
 }
@@ -65,12 +65,12 @@ func loadHistory(ctx context.Context, db *sql.DB, cfg *config.Config, p disclosu
 		if m.After(upTo) {
 			break
 		}
-		rep, err := metrics.Load(ctx, db, m)
+		rep, err := kpi.Load(ctx, db, m)
 		if err != nil {
 			return nil, err
 		}
-		out := metrics.Publish(rep, p, cfg)
-		pub := published{out: out, fig: map[string]metrics.Figure{}}
+		out := kpi.Publish(rep, p, cfg)
+		pub := published{out: out, fig: map[string]kpi.Figure{}}
 		for _, f := range out.Rows {
 			pub.fig[f.KPI+"/"+f.AreaType+"/"+f.Area] = f
 		}
@@ -92,10 +92,10 @@ func (h *history) upTo(m time.Time) []time.Time {
 }
 
 // targetKPIs are the KPIs with a 2027 target, in reporting order.
-func targetKPIs(cfg *config.Config) []metrics.KPI {
-	var ks []metrics.KPI
-	for _, k := range metrics.KPIs() {
-		if _, ok := cfg.Targets[k.ID]; ok && k.Kind == metrics.Ratio {
+func targetKPIs(cfg *config.Config) []kpi.KPI {
+	var ks []kpi.KPI
+	for _, k := range kpi.KPIs() {
+		if _, ok := cfg.Targets[k.ID]; ok && k.Kind == kpi.Ratio {
 			ks = append(ks, k)
 		}
 	}
@@ -171,7 +171,7 @@ type headlineRow struct {
 
 // headline is one 2027 target at the report month.
 type headline struct {
-	KPI    metrics.KPI
+	KPI    kpi.KPI
 	Target float64
 	Lower  bool
 	Rows   []headlineRow

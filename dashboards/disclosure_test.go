@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/zothuis/zothuis/config"
-	"github.com/zothuis/zothuis/metrics"
+	"github.com/zothuis/zothuis/kpi"
 )
 
 // The disclosure test reads back every HTML and CSV file the dashboard
@@ -29,7 +29,7 @@ import (
 //     threshold; every share is between -1 and 1. A CSV column the test
 //     does not know fails it, so a new column must be classified here.
 //  2. Against the unsuppressed values: for every KPI numerator and
-//     denominator (metrics.Raw), every route flow and stage, every
+//     denominator (kpi.Raw), every route flow and stage, every
 //     signal-time group and every source's quarantined rows whose exact
 //     value is below the threshold, the published cell is withheld. The
 //     test counts these cases and fails if there are too few to mean
@@ -321,12 +321,12 @@ func checkMonthAgainstRaw(t *testing.T, ctx context.Context, db *sql.DB, cfg *co
 	month := m.Format("2006-01")
 
 	// KPI numerators and denominators.
-	rep, err := metrics.Load(ctx, db, m)
+	rep, err := kpi.Load(ctx, db, m)
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw := map[string]metrics.Figure{}
-	for _, f := range metrics.Raw(rep, cfg).Rows {
+	raw := map[string]kpi.Figure{}
+	for _, f := range kpi.Raw(rep, cfg).Rows {
 		raw[f.KPI+"/"+f.AreaType+"/"+f.Area] = f
 	}
 	for _, k := range trendKPIs(cfg) {

@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/zothuis/zothuis/config"
-	"github.com/zothuis/zothuis/metrics"
-	"github.com/zothuis/zothuis/metrics/disclosure"
+	"github.com/zothuis/zothuis/kpi"
+	"github.com/zothuis/zothuis/disclosure"
 )
 
 //go:embed templates/page.html
@@ -169,7 +169,7 @@ func figureCount(p *int64, withheld, below bool) count {
 
 // ratioParts are the published numerator and denominator of a ratio
 // figure: a count under the threshold is withheld ("<10").
-func ratioParts(f metrics.Figure) (num, den count) {
+func ratioParts(f kpi.Figure) (num, den count) {
 	if f.Suppressed {
 		return count{}, count{}
 	}
@@ -254,7 +254,7 @@ const unitNote = "Eenheid: de plaatsing (een jongere die twee keer is geplaatst,
 func buildPage(ctx context.Context, db *sql.DB, cfg *config.Config, policy disclosure.Policy, h *history, m time.Time, now time.Time) (*page, error) {
 	cur, ok := h.pub[m]
 	if !ok {
-		return nil, fmt.Errorf("%w: %s", metrics.ErrNoMonth, m.Format("2006-01"))
+		return nil, fmt.Errorf("%w: %s", kpi.ErrNoMonth, m.Format("2006-01"))
 	}
 	start, _ := time.Parse("2006-01-02", cur.out.WindowStart)
 	end, _ := time.Parse("2006-01-02", cur.out.WindowEnd)
@@ -336,9 +336,9 @@ func round3(v float64) float64 { return float64(int64(v*1000+0.5*sign(v))) / 100
 
 // trendKPIs are the KPIs with a trend chart and a comparison: the targets
 // and the descriptive early signal.
-func trendKPIs(cfg *config.Config) []metrics.KPI {
+func trendKPIs(cfg *config.Config) []kpi.KPI {
 	ks := targetKPIs(cfg)
-	if k, ok := metrics.Lookup("early_signal"); ok {
+	if k, ok := kpi.Lookup("early_signal"); ok {
 		ks = append(ks, k)
 	}
 	return ks
@@ -569,8 +569,8 @@ func regionGemeenten(cfg *config.Config) []string {
 }
 
 // placementTotals are the published placements figures per tally area.
-func placementTotals(cfg *config.Config, cur published) map[string]metrics.Figure {
-	totals := map[string]metrics.Figure{}
+func placementTotals(cfg *config.Config, cur published) map[string]kpi.Figure {
+	totals := map[string]kpi.Figure{}
 	for _, a := range summaryAreas(cfg) {
 		if f, ok := cur.get("placements", a); ok {
 			key := a.Key
@@ -889,7 +889,7 @@ func writeMonth(root string, p *page, present []time.Time, index bool) error {
 	return writeFile(filepath.Join(dir, "index.html"), buf.Bytes())
 }
 
-// bytes writes the CSV the way metrics.WriteCSV does, for Dutch Excel:
+// bytes writes the CSV the way kpi.WriteCSV does, for Dutch Excel:
 // UTF-8 with a byte-order mark, ';' between fields, CRLF line ends.
 func (f csvFile) bytes() []byte {
 	var buf bytes.Buffer
@@ -900,7 +900,7 @@ func (f csvFile) bytes() []byte {
 	for _, r := range f.Rows {
 		safe := make([]string, len(r))
 		for i, c := range r {
-			safe[i] = metrics.CSVCell(c)
+			safe[i] = kpi.CSVCell(c)
 		}
 		w.Write(safe)
 	}

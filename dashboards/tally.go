@@ -3,8 +3,8 @@ package dashboards
 import (
 	"math"
 
-	"github.com/zothuis/zothuis/metrics"
-	"github.com/zothuis/zothuis/metrics/disclosure"
+	"github.com/zothuis/zothuis/kpi"
+	"github.com/zothuis/zothuis/disclosure"
 )
 
 // Cell keys and area keys of a tally.
@@ -29,7 +29,7 @@ type tally struct {
 
 // newTally starts a tally over all, the regions, and the municipalities
 // outside them when withOther says the KPI output has any (even with no
-// placements this window: metrics.Publish then counts them as withheld
+// placements this window: kpi.Publish then counts them as withheld
 // zeros, and the tally must add up the same way) or a route has one.
 func newTally(regions []string, rs []route, withOther bool) *tally {
 	t := &tally{areas: []string{allArea}, keys: []string{totalKey}, raw: map[string]map[string]int{}}
@@ -78,10 +78,10 @@ func (t *tally) addKey(key string) {
 }
 
 // publish applies the policy. totals holds the published placements
-// figure of each area from metrics.Publish: a total it withheld stays
+// figure of each area from kpi.Publish: a total it withheld stays
 // withheld here, and a total it published is never chosen for
 // complementary suppression (the reader has it anyway).
-func (t *tally) publish(p disclosure.Policy, totals map[string]metrics.Figure) map[string]map[string]count {
+func (t *tally) publish(p disclosure.Policy, totals map[string]kpi.Figure) map[string]map[string]count {
 	nk := len(t.keys)
 	idx := func(ai, ki int) int { return ai*nk + ki }
 	kindex := map[string]int{}

@@ -18,7 +18,7 @@ import (
 
 	"github.com/zothuis/zothuis/config"
 	"github.com/zothuis/zothuis/ingest"
-	"github.com/zothuis/zothuis/metrics"
+	"github.com/zothuis/zothuis/kpi"
 )
 
 // Publisher writes what a cycle publishes for its report month: the
@@ -98,7 +98,7 @@ var errNoWindow = errors.New("no complete 12-month window yet")
 func (d *Daemon) Cycle(ctx context.Context) (time.Time, error) {
 	var month time.Time
 	err := d.record(ctx, CycleJob, func(ctx context.Context) (int, error) {
-		span, err := metrics.Refresh(ctx, d.db, d.cfg, d.now())
+		span, err := kpi.Refresh(ctx, d.db, d.cfg, d.now())
 		if err != nil {
 			return 0, err
 		}

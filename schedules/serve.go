@@ -9,7 +9,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/zothuis/zothuis/config"
-	"github.com/zothuis/zothuis/metrics"
+	"github.com/zothuis/zothuis/kpi"
 )
 
 // Start schedules every job and, when the cycle of the latest closed
@@ -108,7 +108,7 @@ func (d *Daemon) cycleDue(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	if last.IsZero() || metrics.LatestCompleteMonth(last).Before(metrics.LatestCompleteMonth(d.now())) {
+	if last.IsZero() || kpi.LatestCompleteMonth(last).Before(kpi.LatestCompleteMonth(d.now())) {
 		return true, nil
 	}
 	status, err := d.runs.lastStatus(ctx, CycleJob)

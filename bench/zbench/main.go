@@ -10,7 +10,7 @@
 //	zbench hmac N                       raw HMAC-SHA256 over N 9-digit inputs (the pseudonymize anchor)
 //	zbench duckcsv DB FILE...           DuckDB's CREATE TABLE AS SELECT * FROM read_csv per file (the ingest anchor)
 //	zbench ingest DB KEYFILE SOURCE FILE...  ingest as zothuis ingest does, without the KPI refresh at its end
-//	zbench history DB                   the KPI history refresh (metrics.Refresh), as ingest and publish run it
+//	zbench history DB                   the KPI history refresh (kpi.Refresh), as ingest and publish run it
 //	zbench snapshot DB DIR              the research snapshot (snapshot.Publish) alone
 //
 // Arguments are positional: flags belong to cmd/zothuis. With
@@ -34,7 +34,7 @@ import (
 
 	"github.com/zothuis/zothuis/config"
 	"github.com/zothuis/zothuis/ingest"
-	"github.com/zothuis/zothuis/metrics"
+	"github.com/zothuis/zothuis/kpi"
 	"github.com/zothuis/zothuis/pseudonymize"
 	"github.com/zothuis/zothuis/snapshot"
 	zsql "github.com/zothuis/zothuis/sql"
@@ -210,7 +210,7 @@ func history(ctx context.Context, dbPath string) error {
 	}
 	defer db.Close()
 	start := time.Now()
-	if _, err := metrics.Refresh(ctx, db, config.Default(), time.Now()); err != nil {
+	if _, err := kpi.Refresh(ctx, db, config.Default(), time.Now()); err != nil {
 		return err
 	}
 	d := time.Since(start)

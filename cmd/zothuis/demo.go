@@ -13,8 +13,8 @@ import (
 
 	"github.com/zothuis/zothuis/config"
 	"github.com/zothuis/zothuis/ingest"
-	"github.com/zothuis/zothuis/metrics"
-	"github.com/zothuis/zothuis/metrics/disclosure"
+	"github.com/zothuis/zothuis/kpi"
+	"github.com/zothuis/zothuis/disclosure"
 	"github.com/zothuis/zothuis/pseudonymize"
 	"github.com/zothuis/zothuis/snapshot"
 	"github.com/zothuis/zothuis/synth"
@@ -192,7 +192,7 @@ func printHeadline(ctx context.Context, e *env, db *sql.DB, cfg *config.Config, 
 		fmt.Fprintln(e.stdout, "\nNo complete 12-month window yet: no KPIs.")
 		return nil
 	}
-	rep, err := metrics.Load(ctx, db, month)
+	rep, err := kpi.Load(ctx, db, month)
 	if err != nil {
 		return err
 	}
@@ -200,7 +200,7 @@ func printHeadline(ctx context.Context, e *env, db *sql.DB, cfg *config.Config, 
 	if err != nil {
 		return err
 	}
-	out := metrics.Publish(rep, policy, cfg)
+	out := kpi.Publish(rep, policy, cfg)
 	fmt.Fprintf(e.stdout, "\nKPIs %s (placements started %s to %s), published values:\n", out.Month, out.WindowStart, out.WindowEnd)
 	w := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprint(w, "kpi\t")

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/zothuis/zothuis/ingest"
-	"github.com/zothuis/zothuis/metrics"
+	"github.com/zothuis/zothuis/kpi"
 	zsql "github.com/zothuis/zothuis/sql"
 )
 
@@ -58,7 +58,7 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	}
 	if landed > 0 {
 		// New data: the KPI history follows it.
-		if _, err := metrics.Refresh(ctx, db, cfg, time.Now()); err != nil {
+		if _, err := kpi.Refresh(ctx, db, cfg, time.Now()); err != nil {
 			return err
 		}
 	}

@@ -5,15 +5,15 @@ import (
 	"time"
 
 	"github.com/zothuis/zothuis/config"
-	"github.com/zothuis/zothuis/metrics"
-	"github.com/zothuis/zothuis/metrics/disclosure"
+	"github.com/zothuis/zothuis/kpi"
+	"github.com/zothuis/zothuis/disclosure"
 	zsql "github.com/zothuis/zothuis/sql"
 )
 
 func runKPI(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "kpi")
 	dbPath := fs.String("db", "", "DuckDB `file`: the working database or a research snapshot (opened read-only)")
-	month := fs.String("month", metrics.LatestCompleteMonth(time.Now()).Format("2006-01"), "report `month` (YYYY-MM); its window is the 12 months ending with it")
+	month := fs.String("month", kpi.LatestCompleteMonth(time.Now()).Format("2006-01"), "report `month` (YYYY-MM); its window is the 12 months ending with it")
 	raw := fs.Bool("raw", false, "exact figures without disclosure control (not for publication)")
 	format := fs.String("format", "table", "output `format`: json, csv or table")
 	cfgPath := fs.String("config", "", "configuration `file` (regions, targets, disclosure threshold); SPEC defaults when empty")
@@ -48,21 +48,21 @@ func runKPI(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	rep, err := metrics.Load(ctx, db, m)
+	rep, err := kpi.Load(ctx, db, m)
 	if err != nil {
 		return err
 	}
-	out := metrics.Publish(rep, policy, cfg)
+	out := kpi.Publish(rep, policy, cfg)
 	if *raw {
-		out = metrics.Raw(rep, cfg)
+		out = kpi.Raw(rep, cfg)
 	}
 	switch *format {
 	case "json":
-		return metrics.WriteJSON(e.stdout, out)
+		return kpi.WriteJSON(e.stdout, out)
 	case "csv":
-		return metrics.WriteCSV(e.stdout, out)
+		return kpi.WriteCSV(e.stdout, out)
 	default:
-		return metrics.WriteTable(e.stdout, out, cfg, *raw)
+		return kpi.WriteTable(e.stdout, out, cfg, *raw)
 	}
 }
 

@@ -21,7 +21,7 @@ import (
 	"golang.org/x/text/encoding/charmap"
 
 	"github.com/zothuis/zothuis/ingest"
-	"github.com/zothuis/zothuis/metrics"
+	"github.com/zothuis/zothuis/kpi"
 	"github.com/zothuis/zothuis/pseudonymize"
 	zsql "github.com/zothuis/zothuis/sql"
 )
@@ -387,13 +387,13 @@ func TestExitCodes(t *testing.T) {
 func TestKPINeverPublishesSmallNumbers(t *testing.T) {
 	dir := demoDir(t)
 	snap := filepath.Join(dir, "research", "zothuis.duckdb")
-	get := func(args ...string) metrics.Output {
+	get := func(args ...string) kpi.Output {
 		t.Helper()
 		var stdout, stderr bytes.Buffer
 		if code := run(context.Background(), append([]string{"kpi", "--db", snap, "--month", "2026-10", "--format", "json"}, args...), &stdout, &stderr); code != 0 {
 			t.Fatalf("kpi %v: exit %d: %s", args, code, stderr.String())
 		}
-		var o metrics.Output
+		var o kpi.Output
 		if err := json.Unmarshal(stdout.Bytes(), &o); err != nil {
 			t.Fatal(err)
 		}
@@ -411,7 +411,7 @@ func TestKPINeverPublishesSmallNumbers(t *testing.T) {
 	}
 	// Published rows are the raw rows in the same order, less those of
 	// municipalities without placements in the window.
-	var kept []metrics.Figure
+	var kept []kpi.Figure
 	for _, r := range raw.Rows {
 		if r.AreaType == "gemeente" && placements[r.AreaType+r.Area] == 0 {
 			continue
@@ -427,7 +427,7 @@ func TestKPINeverPublishesSmallNumbers(t *testing.T) {
 		if p.KPI != r.KPI || p.Area != r.Area {
 			t.Fatalf("row %d: published %s/%s, raw %s/%s", i, p.KPI, p.Area, r.KPI, r.Area)
 		}
-		k, _ := metrics.Lookup(p.KPI)
+		k, _ := kpi.Lookup(p.KPI)
 		if p.Suppressed {
 			withheld++
 			if p.Value != nil || p.Numerator != nil || p.Denominator != nil {
@@ -437,7 +437,7 @@ func TestKPINeverPublishesSmallNumbers(t *testing.T) {
 		}
 		shown++
 		switch k.Kind {
-		case metrics.Ratio:
+		case kpi.Ratio:
 			if *r.Denominator < 10 {
 				t.Errorf("%s %s: ratio published over %d placements", p.KPI, p.Area, *r.Denominator)
 			}
@@ -449,11 +449,11 @@ func TestKPINeverPublishesSmallNumbers(t *testing.T) {
 			if p.Numerator != nil && *r.Numerator < 10 {
 				t.Errorf("%s %s: numerator %d (true %d) published", p.KPI, p.Area, *p.Numerator, *r.Numerator)
 			}
-		case metrics.Count:
+		case kpi.Count:
 			if *r.Value < 10 || *p.Value < 10 || int(*p.Value)%5 != 0 {
 				t.Errorf("%s %s: count %v (true %v) published", p.KPI, p.Area, *p.Value, *r.Value)
 			}
-		case metrics.Median:
+		case kpi.Median:
 			if placements[p.AreaType+p.Area] < 10 {
 				t.Errorf("%s %s: median published for %v placements", p.KPI, p.Area, placements[p.AreaType+p.Area])
 			}

@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/zothuis/zothuis/metrics"
+	"github.com/zothuis/zothuis/kpi"
 	"github.com/zothuis/zothuis/snapshot"
 	zsql "github.com/zothuis/zothuis/sql"
 )
@@ -38,7 +38,7 @@ func runPublish(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	if _, err := metrics.Refresh(ctx, db, cfg, time.Now()); err != nil {
+	if _, err := kpi.Refresh(ctx, db, cfg, time.Now()); err != nil {
 		return err
 	}
 	path, err := snapshot.Publish(ctx, db, filepath.Join(*out, "research"), snapshot.Options{KeepMonths: *keep})

@@ -10,8 +10,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/zothuis/zothuis/config"
-	"github.com/zothuis/zothuis/metrics"
-	"github.com/zothuis/zothuis/metrics/disclosure"
+	"github.com/zothuis/zothuis/kpi"
+	"github.com/zothuis/zothuis/disclosure"
 	zsql "github.com/zothuis/zothuis/sql"
 )
 
@@ -85,25 +85,25 @@ func (c *kpiCollector) update(ctx context.Context, ch chan<- prometheus.Metric) 
 	if !month.Valid {
 		return nil // no complete window yet: no KPIs to expose
 	}
-	rep, err := metrics.Load(ctx, c.db, month.Time)
+	rep, err := kpi.Load(ctx, c.db, month.Time)
 	if err != nil {
 		return err
 	}
 	ch <- prometheus.MustNewConstMetric(c.month, prometheus.GaugeValue, unixSeconds(rep.Month))
-	for _, f := range metrics.Publish(rep, c.policy, c.cfg).Rows {
+	for _, f := range kpi.Publish(rep, c.policy, c.cfg).Rows {
 		if f.Value == nil {
 			continue // withheld: an absent series, never a number
 		}
-		k, ok := metrics.Lookup(f.KPI)
+		k, ok := kpi.Lookup(f.KPI)
 		if !ok {
 			continue
 		}
 		switch k.Kind {
-		case metrics.Ratio:
+		case kpi.Ratio:
 			ch <- prometheus.MustNewConstMetric(c.ratio, prometheus.GaugeValue, *f.Value, f.KPI, f.AreaType, f.Area)
-		case metrics.Count:
+		case kpi.Count:
 			ch <- prometheus.MustNewConstMetric(c.figure, prometheus.GaugeValue, *f.Value, f.KPI, f.AreaType, f.Area)
-		case metrics.Median:
+		case kpi.Median:
 			ch <- prometheus.MustNewConstMetric(c.median, prometheus.GaugeValue, *f.Value*secondsPerDay, f.KPI, f.AreaType, f.Area)
 		}
 	}
@@ -115,7 +115,7 @@ func (c *kpiCollector) update(ctx context.Context, ch chan<- prometheus.Metric) 
 // that month): so it is sent only where that window's denominator
 // reaches the disclosure basis, and rounded as a published ratio is, so
 // that it does not give away the exact counts behind it either.
-func (c *kpiCollector) glidePath(ctx context.Context, rep *metrics.Report, ch chan<- prometheus.Metric) error {
+func (c *kpiCollector) glidePath(ctx context.Context, rep *kpi.Report, ch chan<- prometheus.Metric) error {
 	rows, err := c.db.QueryContext(ctx, zsql.Query("prom/glide_path.sql"), rep.Month)
 	if err != nil {
 		return fmt.Errorf("glide path: %w", err)

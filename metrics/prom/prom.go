@@ -32,7 +32,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 
 	"github.com/zothuis/zothuis/config"
-	"github.com/zothuis/zothuis/metrics/disclosure"
+	"github.com/zothuis/zothuis/disclosure"
 )
 
 // namespace prefixes every metric of the package.

@@ -23,7 +23,7 @@ import (
 
 	"github.com/zothuis/zothuis/config"
 	"github.com/zothuis/zothuis/ingest"
-	"github.com/zothuis/zothuis/metrics"
+	"github.com/zothuis/zothuis/kpi"
 	"github.com/zothuis/zothuis/metrics/prom"
 	"github.com/zothuis/zothuis/pseudonymize"
 	zsql "github.com/zothuis/zothuis/sql"
@@ -91,7 +91,7 @@ func buildPipeline(ctx context.Context, dir, dbPath string) error {
 		}
 	}
 	// A fixed now: report month 2026-10, whatever today is.
-	_, err = metrics.Refresh(ctx, db, config.Default(), time.Date(2026, 11, 15, 12, 0, 0, 0, time.UTC))
+	_, err = kpi.Refresh(ctx, db, config.Default(), time.Date(2026, 11, 15, 12, 0, 0, 0, time.UTC))
 	return err
 }
 

@@ -1,7 +1,7 @@
 // Package metrics computes the KPIs toward the 2027 targets (SPEC §4) into
 // the KPI history, and turns a month of it into published figures under
 // disclosure control (SPEC §2, §5). Prometheus exposition builds on it.
-package metrics
+package kpi
 
 // Kind says how a KPI's figure is formed and published.
 type Kind int

@@ -1,4 +1,4 @@
-package metrics
+package kpi
 
 import (
 	"database/sql"
@@ -8,7 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/zothuis/zothuis/config"
-	"github.com/zothuis/zothuis/metrics/disclosure"
+	"github.com/zothuis/zothuis/disclosure"
 )
 
 // TestPublishLeavesOutEmptyMunicipalities: a municipality outside every

@@ -1,4 +1,4 @@
-package metrics
+package kpi
 
 import (
 	"math"
@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/zothuis/zothuis/config"
-	"github.com/zothuis/zothuis/metrics/disclosure"
+	"github.com/zothuis/zothuis/disclosure"
 )
 
 // Figure is one row of KPI output in the stable form of SPEC §5.
