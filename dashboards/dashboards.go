@@ -34,8 +34,8 @@ import (
 	"time"
 
 	"github.com/zothuis/zothuis/config"
-	"github.com/zothuis/zothuis/kpi"
 	"github.com/zothuis/zothuis/disclosure"
+	"github.com/zothuis/zothuis/kpi"
 )
 
 //go:embed assets

@@ -14,9 +14,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/zothuis/zothuis/config"
+	"github.com/zothuis/zothuis/disclosure"
 	"github.com/zothuis/zothuis/ingest"
 	"github.com/zothuis/zothuis/kpi"
-	"github.com/zothuis/zothuis/disclosure"
 	"github.com/zothuis/zothuis/pseudonymize"
 	zsql "github.com/zothuis/zothuis/sql"
 	"github.com/zothuis/zothuis/synth"

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/zothuis/zothuis/config"
-	"github.com/zothuis/zothuis/kpi"
 	"github.com/zothuis/zothuis/disclosure"
+	"github.com/zothuis/zothuis/kpi"
 	zsql "github.com/zothuis/zothuis/sql"
 )
 

@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/zothuis/zothuis/config"
-	"github.com/zothuis/zothuis/kpi"
 	"github.com/zothuis/zothuis/disclosure"
+	"github.com/zothuis/zothuis/kpi"
 )
 
 //go:embed templates/page.html

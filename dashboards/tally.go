@@ -3,8 +3,8 @@ package dashboards
 import (
 	"math"
 
-	"github.com/zothuis/zothuis/kpi"
 	"github.com/zothuis/zothuis/disclosure"
+	"github.com/zothuis/zothuis/kpi"
 )
 
 // Cell keys and area keys of a tally.

@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/zothuis/zothuis/config"
+	"github.com/zothuis/zothuis/disclosure"
 	"github.com/zothuis/zothuis/ingest"
 	"github.com/zothuis/zothuis/kpi"
-	"github.com/zothuis/zothuis/disclosure"
 	"github.com/zothuis/zothuis/pseudonymize"
 	"github.com/zothuis/zothuis/snapshot"
 	"github.com/zothuis/zothuis/synth"

@@ -10,8 +10,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/zothuis/zothuis/config"
-	"github.com/zothuis/zothuis/kpi"
 	"github.com/zothuis/zothuis/disclosure"
+	"github.com/zothuis/zothuis/kpi"
 	zsql "github.com/zothuis/zothuis/sql"
 )
 
