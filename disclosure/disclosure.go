@@ -1,21 +1,33 @@
-// Package disclosure is the statistical disclosure control of every
-// published output (SPEC §2): the dashboard, the metrics, the CSV downloads
-// and `zothuis kpi` without --raw. Researchers' person-level file is not
-// published output and is protected by file permissions instead.
+// Package disclosure holds the rules of statistical disclosure control for
+// every published output (SPEC §2): the dashboard and its CSV files, the
+// Prometheus metrics and `zothuis kpi` without --raw. Researchers'
+// person-level file is not published output and is protected by file
+// permissions instead.
 //
-// Rules: a count below the threshold is withheld (shown as "<10"); other
-// counts are rounded to a multiple of 5; a ratio or median is shown only
-// where it rests on at least MinBasis placements (10, or the threshold if
-// that is higher); and where exactly one cell of a breakdown is withheld,
-// the next smallest is withheld too, so no withheld value can be recovered
-// by subtracting from a total.
+// The rule behind every function here: a published figure is a function
+// of published counts only, so that nothing can be worked back from
+// several figures together.
+//   - A count below the threshold T is withheld (shown as "<10"), zero
+//     included; every other count is rounded to the nearest multiple of 5,
+//     never below T.
+//   - A ratio is published only where its numerator, its complement and
+//     its denominator are all at least T, and its value is the published
+//     numerator over the published denominator. Where only one side is
+//     below T, a bound that the published counts imply may be shown.
+//   - A median is published in whole weeks, only over a published area
+//     with at least T values behind it.
+//   - Complementary suppression: in an additive relation (the parts of a
+//     whole) where exactly one part is withheld, the next smallest part is
+//     withheld too; the whole itself is never withheld to protect a part.
+//
+// Package kpi decides with these rules what each report month publishes.
 package disclosure
 
 import (
 	"errors"
 	"fmt"
 	"math"
-	"sort"
+	"slices"
 )
 
 // MinThreshold is the lowest threshold the policy accepts.
@@ -27,8 +39,11 @@ const DefaultThreshold = 10
 // roundTo is the base counts are rounded to.
 const roundTo = 5
 
-// ErrBreakdown is returned for a breakdown naming a cell that does not exist.
-var ErrBreakdown = errors.New("disclosure: breakdown index out of range")
+// daysPerWeek is the unit medians of days are published in.
+const daysPerWeek = 7
+
+// ErrRelation is returned for a relation naming a cell that does not exist.
+var ErrRelation = errors.New("disclosure: relation index out of range")
 
 // ErrThreshold is returned for a threshold below MinThreshold.
 var ErrThreshold = fmt.Errorf("disclosure threshold below %d", MinThreshold)
@@ -46,79 +61,93 @@ func New(threshold int) (Policy, error) {
 	return Policy{Threshold: threshold}, nil
 }
 
-// Count returns the published form of a count: rounded to a multiple of 5,
-// or ok=false when withheld. A rounded count never falls below the
-// threshold (it is raised to the next multiple of 5 that does not).
+// Small says whether a count is withheld for itself: below the threshold,
+// zero included.
+func (p Policy) Small(n int) bool { return n < p.Threshold }
+
+// Count returns the published form of a count that is not withheld for
+// itself: rounded to the nearest multiple of 5, never below the threshold
+// (10, 11 and 12 are published as 10). ok is false where Small(n).
 func (p Policy) Count(n int) (published int, ok bool) {
-	if n < p.Threshold {
+	if p.Small(n) {
 		return 0, false
 	}
 	r := int(math.Floor(float64(n)/roundTo+0.5)) * roundTo
-	for r < p.Threshold {
-		r += roundTo
+	if r < p.Threshold {
+		r = p.Threshold // T itself where T is not a multiple of 5
+		if r%roundTo != 0 {
+			r += roundTo - r%roundTo
+		}
 	}
 	return r, true
 }
 
-// ratioBasis is the fewest placements a published ratio or median may rest
-// on (SPEC §2 and §5), whatever the count threshold.
-const ratioBasis = 10
-
-// MinBasis is the fewest placements a published ratio or median rests on:
-// 10, or the threshold where that is higher.
-func (p Policy) MinBasis() int {
-	return max(ratioBasis, p.Threshold)
+// Ratio is the published value of a ratio: the published numerator over
+// the published denominator, to 0.01, so a reader can check it against the
+// two counts beside it.
+func Ratio(pubNum, pubDen int) float64 {
+	return math.Round(float64(pubNum)/float64(pubDen)*100) / 100
 }
 
-// Ratio returns num/den rounded to 0.01, or ok=false where den is below
-// MinBasis. It is computed from the unrounded counts.
-func (p Policy) Ratio(num, den int) (float64, bool) {
-	if den < p.MinBasis() {
+// UpperBound is the bound a ratio whose numerator is below the threshold
+// (and whose complement is not) lies under: T / published denominator. It
+// holds for every true numerator below T and every denominator the
+// published one may stand for, since the complement is at least T.
+func (p Policy) UpperBound(pubDen int) float64 {
+	return float64(p.Threshold) / float64(pubDen)
+}
+
+// LowerBound is the bound a ratio whose complement is below the threshold
+// (and whose numerator is not) lies above: 1 − T / published denominator.
+func (p Policy) LowerBound(pubDen int) float64 {
+	return 1 - p.UpperBound(pubDen)
+}
+
+// Median returns the published form of a median of days: in whole weeks
+// (the nearest multiple of 7 days), or ok=false unless the area's count it
+// is taken in is published and at least T values lie behind it.
+func (p Policy) Median(days float64, areaPublished bool, values int) (float64, bool) {
+	if !areaPublished || p.Small(values) || math.IsNaN(days) {
 		return 0, false
 	}
-	return math.Round(float64(num)/float64(den)*100) / 100, true
+	return math.Round(days/daysPerWeek) * daysPerWeek, true
 }
 
-// Median returns a median for publication, or ok=false where any of the
-// counts behind it (the values it is taken over, the placements of its
-// area) is below MinBasis.
-func (p Policy) Median(v float64, basis ...int) (float64, bool) {
-	for _, n := range basis {
-		if n < p.MinBasis() {
-			return 0, false
-		}
-	}
-	return v, true
-}
-
-// Cell is one figure of a breakdown that adds up to a total; Value is what
-// the complementary suppression ranks by (smallest withheld first).
+// Cell is one figure of an additive relation; Value ranks the parts for
+// complementary suppression (the smallest open part is withheld first).
 type Cell struct {
 	Value    int
 	Withheld bool
 }
 
-// Complement applies complementary suppression. Each breakdown lists the
-// indexes of the cells of one additive relation, the total included (a
-// region and its municipalities): where exactly one of them is withheld it
-// could be recovered by subtraction, so the smallest other cell is withheld
-// too. A breakdown of one child is covered: its total then is withheld.
-// This repeats until no breakdown has exactly one withheld cell, since a
-// cell may sit in several breakdowns (a region is a child of all).
-func Complement(cells []Cell, breakdowns [][]int) error {
-	for _, b := range breakdowns {
-		for _, i := range b {
+// Relation is one additive relation: a whole and the parts that add up
+// to it, as cell indexes.
+type Relation struct {
+	Whole int
+	Parts []int
+}
+
+// Complement applies complementary suppression: in every relation where
+// exactly one part is withheld, it could be worked back from the whole and
+// the other parts, so the smallest other open part is withheld too (ties
+// go to the lower index). The whole is never withheld to protect a part: a
+// region stays visible when one of its municipalities is small. This
+// repeats until no relation has exactly one withheld part, since a cell
+// may be a part in one relation and the whole of another.
+func Complement(cells []Cell, relations []Relation) error {
+	for _, r := range relations {
+		for _, i := range append([]int{r.Whole}, r.Parts...) {
 			if i < 0 || i >= len(cells) {
-				return ErrBreakdown
+				return ErrRelation
 			}
 		}
 	}
 	for changed := true; changed; {
 		changed = false
-		for _, b := range breakdowns {
-			var open []int
+		for _, r := range relations {
+			open := make([]int, 0, len(r.Parts))
 			withheld := 0
-			for _, i := range b {
+			for _, i := range r.Parts {
 				if cells[i].Withheld {
 					withheld++
 				} else {
@@ -128,8 +157,13 @@ func Complement(cells []Cell, breakdowns [][]int) error {
 			if withheld != 1 || len(open) == 0 {
 				continue
 			}
-			sort.SliceStable(open, func(x, y int) bool { return cells[open[x]].Value < cells[open[y]].Value })
-			cells[open[0]].Withheld = true
+			next := slices.MinFunc(open, func(a, b int) int {
+				if d := cells[a].Value - cells[b].Value; d != 0 {
+					return d
+				}
+				return a - b
+			})
+			cells[next].Withheld = true
 			changed = true
 		}
 	}

@@ -18,7 +18,7 @@ func WriteJSON(w io.Writer, o Output) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	if o.Rows == nil {
-		o.Rows = []Figure{}
+		o.Rows = []OutputRow{}
 	}
 	return enc.Encode(o)
 }
@@ -36,7 +36,7 @@ func WriteCSV(w io.Writer, o Output) error {
 	cw.Write([]string{"maand", "kpi", "omschrijving", "area_type", "area", "numerator", "denominator", "value", "target", "suppressed"})
 	for _, f := range o.Rows {
 		k, _ := Lookup(f.KPI)
-		cw.Write(CSVRecord([]string{o.Month, f.KPI, k.Label, f.AreaType, f.Area, intCell(f.Numerator), intCell(f.Denominator), decimalComma(f.Value), decimalComma(f.Target), strconv.FormatBool(f.Suppressed)}))
+		cw.Write(CSVRecord([]string{o.Month, string(f.KPI), k.Label, string(f.AreaType), f.Area, intCell(f.Numerator), intCell(f.Denominator), decimalComma(f.Value), decimalComma(f.Target), strconv.FormatBool(f.Suppressed)}))
 	}
 	cw.Flush()
 	return cw.Error()
@@ -60,7 +60,7 @@ func decimalComma(p *float64) string {
 // aligned columns, shares as percentages, withheld counts as "<10" (the
 // threshold) and other withheld figures as "–".
 func WriteTable(w io.Writer, o Output, cfg *config.Config, raw bool) error {
-	names := map[string]string{"all": "Alle regio's"}
+	names := map[string]string{AllKey: "Alle regio's", OutsideKey: "Buiten de regio's"}
 	for _, r := range cfg.Regions {
 		names[r.Key] = r.Name
 	}
@@ -68,13 +68,13 @@ func WriteTable(w io.Writer, o Output, cfg *config.Config, raw bool) error {
 	if raw {
 		fmt.Fprintln(w, "ONBEWERKTE CIJFERS zonder onthullingscontrole: niet publiceren.")
 	} else {
-		fmt.Fprintf(w, "Gepubliceerde cijfers: aantallen onder %d niet getoond, andere afgerond op 5; percentages en medianen alleen bij %d of meer plaatsingen.\n", cfg.Disclosure.Threshold, max(10, cfg.Disclosure.Threshold))
+		fmt.Fprintf(w, "Gepubliceerde cijfers: aantallen onder %d (ook 0) niet getoond, andere afgerond op 5; een percentage alleen waar teller, noemer en hun verschil elk %d of meer zijn, berekend uit de afgeronde aantallen ernaast; medianen in hele weken; ‘–’ is niet getoond zodat een klein aantal elders niet terug te rekenen is.\n", cfg.Disclosure.Threshold, cfg.Disclosure.Threshold)
 	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "Indicator\tGebied\tTeller\tNoemer\tWaarde\tDoel 2027\t")
 	below := fmt.Sprintf("<%d", cfg.Disclosure.Threshold)
-	last := ""
+	var last ID
 	for _, f := range nested(o.Rows, cfg) {
 		k, _ := Lookup(f.KPI)
 		label := k.Label
@@ -86,25 +86,22 @@ func WriteTable(w io.Writer, o Output, cfg *config.Config, raw bool) error {
 		if n, ok := names[area]; ok {
 			area = n
 		}
-		if f.AreaType == "gemeente" {
+		if f.AreaType == AreaGemeente {
 			area = "  " + area
 		}
 		value := "–"
 		switch {
-		case f.Value == nil && f.BelowThreshold:
+		case f.Value == nil && f.reason == Small:
 			value = below
 		case f.Value == nil:
-		case k.Kind == Ratio:
+		case k.Kind == KindRatio:
 			value = percent(*f.Value, raw)
-		case k.Kind == Median:
+		case k.Kind == KindMedian:
 			value = strings.Replace(strconv.FormatFloat(*f.Value, 'f', -1, 64), ".", ",", 1)
 		default:
 			value = strconv.FormatFloat(*f.Value, 'f', 0, 64)
 		}
 		num, den := intCell(f.Numerator), intCell(f.Denominator)
-		if k.Kind == Ratio && !f.Suppressed && f.Numerator == nil {
-			num = below
-		}
 		tgt := ""
 		if f.Target != nil {
 			tgt = percent(*f.Target, false)
@@ -124,26 +121,23 @@ func percent(v float64, precise bool) string {
 
 // nested orders rows for reading: per KPI all, then each region followed
 // by its municipalities, then municipalities outside every region.
-func nested(rows []Figure, cfg *config.Config) []Figure {
-	rank := map[string]int{"total/all": 0}
-	for i, r := range cfg.Regions {
-		rank["region/"+r.Key] = (i + 1) * 1000
-		for j, g := range r.Gemeenten {
-			rank["gemeente/"+g] = (i+1)*1000 + 1 + j
-		}
+func nested(rows []OutputRow, cfg *config.Config) []OutputRow {
+	rank := map[Area]int{}
+	for i, a := range AreaTree(cfg).Areas {
+		rank[a] = i
 	}
-	out := append([]Figure(nil), rows...)
-	key := func(f Figure) int {
-		if r, ok := rank[f.AreaType+"/"+f.Area]; ok {
+	out := append([]OutputRow(nil), rows...)
+	key := func(f OutputRow) int {
+		if r, ok := rank[Area{Type: f.AreaType, Key: f.Area}]; ok {
 			return r
 		}
-		return 1 << 30 // unlisted municipalities last
+		return 1 << 30 // outside (raw output) last
 	}
-	order := map[string]int{}
-	for i, k := range kpis {
+	order := map[ID]int{}
+	for i, k := range catalogue {
 		order[k.ID] = i
 	}
-	slices.SortStableFunc(out, func(a, b Figure) int {
+	slices.SortStableFunc(out, func(a, b OutputRow) int {
 		if d := order[a.KPI] - order[b.KPI]; d != 0 {
 			return d
 		}

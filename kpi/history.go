@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/zothuis/zothuis/config"
@@ -64,12 +66,12 @@ func refresh(ctx context.Context, tx *sql.Tx, cfg *config.Config, now time.Time)
 		}
 	}
 	targetMonth := config.Month(cfg.TargetMonth)
-	for _, k := range kpis {
-		target, ok := cfg.Targets[k.ID]
+	for _, k := range catalogue {
+		target, ok := Target(cfg, k.ID)
 		if !ok {
 			continue // counts and descriptive KPIs have no target
 		}
-		if _, err := tx.ExecContext(ctx, "INSERT INTO kpi_targets VALUES (?, ?, ?, ?)", k.ID, target, targetMonth, k.ID == "spoed_share"); err != nil {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO kpi_targets VALUES (?, ?, ?, ?)", string(k.ID), target, targetMonth, k.LowerIsBetter); err != nil {
 			return Span{}, err
 		}
 	}
@@ -136,4 +138,23 @@ func Load(ctx context.Context, db *sql.DB, month time.Time) (*Report, error) {
 	}
 	sortRows(rep.Rows)
 	return rep, nil
+}
+
+// sortRows orders rows as people read them: catalogue order, then all,
+// regions, municipalities and outside, each by key.
+func sortRows(rows []Row) {
+	order := map[ID]int{}
+	for i, k := range catalogue {
+		order[k.ID] = i
+	}
+	typeOrder := map[AreaType]int{AreaTotal: 0, AreaRegion: 1, AreaGemeente: 2, AreaOutside: 3}
+	slices.SortStableFunc(rows, func(a, b Row) int {
+		if d := order[ID(a.KPI)] - order[ID(b.KPI)]; d != 0 {
+			return d
+		}
+		if d := typeOrder[AreaType(a.AreaType)] - typeOrder[AreaType(b.AreaType)]; d != 0 {
+			return d
+		}
+		return strings.Compare(a.Area, b.Area)
+	})
 }

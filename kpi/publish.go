@@ -2,255 +2,341 @@ package kpi
 
 import (
 	"math"
-	"slices"
-	"strings"
+	"strconv"
+	"time"
 
 	"github.com/zothuis/zothuis/config"
 	"github.com/zothuis/zothuis/disclosure"
 )
 
-// Figure is one row of KPI output in the stable form of SPEC §5.
+// Reason says why a published figure is not shown, or that it is.
+type Reason int
+
+const (
+	// Shown: the figure is published.
+	Shown Reason = iota
+	// Small: the count itself is below the threshold, zero included
+	// (shown as "<10").
+	Small
+	// Protected: withheld so that a withheld neighbour cannot be worked
+	// back from a total (shown as "–").
+	Protected
+	// SmallNumerator: a ratio whose numerator is below the threshold and
+	// whose complement is not; Figure.Bound is the bound it lies under.
+	SmallNumerator
+	// SmallComplement: a ratio whose complement is below the threshold
+	// and whose numerator is not; Figure.Bound is the bound it lies above.
+	SmallComplement
+	// SmallBasis: a ratio or median over too few: its denominator below
+	// the threshold, both its numerator and complement below it, or fewer
+	// values behind a median than the threshold.
+	SmallBasis
+)
+
+// Dutch says in plain Dutch why a figure is not shown.
+func (r Reason) Dutch(threshold int) string {
+	t := strconv.Itoa(threshold)
+	switch r {
+	case Small:
+		return "minder dan " + t + ": niet getoond"
+	case Protected:
+		return "niet getoond, zodat een klein aantal elders niet terug te rekenen is"
+	case SmallNumerator:
+		return "niet getoond: minder dan " + t + " plaatsingen tellen mee"
+	case SmallComplement:
+		return "niet getoond: minder dan " + t + " plaatsingen tellen niet mee"
+	case SmallBasis:
+		return "niet getoond: te weinig plaatsingen (minder dan " + t + ")"
+	}
+	return ""
+}
+
+// Count is a published count.
+type Count struct {
+	// Value is the published count: a multiple of 5, at least the
+	// threshold; 0 when withheld.
+	Value int
+	// Reason is Shown, Small or Protected.
+	Reason Reason
+}
+
+// Shown says whether the count is published.
+func (c Count) Shown() bool { return c.Reason == Shown }
+
+// Bound is what the published counts imply of a withheld ratio where only
+// its numerator or only its complement is below the threshold.
+type Bound struct {
+	Value float64
+	// Upper: the ratio lies under Value ("minder dan"); else above it
+	// ("meer dan").
+	Upper bool
+}
+
+// Figure is one published KPI of one area in one report month.
 type Figure struct {
-	KPI         string   `json:"kpi"`
-	AreaType    string   `json:"area_type"`
-	Area        string   `json:"area"`
-	Numerator   *int64   `json:"numerator"`
-	Denominator *int64   `json:"denominator"`
-	Value       *float64 `json:"value"`
-	Target      *float64 `json:"target"`
-	Suppressed  bool     `json:"suppressed"`
-	// BelowThreshold marks a withheld count whose true value is below the
-	// threshold, which displays may show as "<10"; other withheld figures
-	// were withheld to protect a neighbour.
-	BelowThreshold bool `json:"-"`
+	KPI  KPI
+	Area Area
+	// Numerator and Denominator are a ratio's published counts; both are
+	// shown exactly where Value is.
+	Numerator, Denominator Count
+	// Count is a count row's published count.
+	Count Count
+	// Value is the published value: a ratio from the published counts to
+	// 0.01, a count, or a median of days in whole weeks; nil when
+	// withheld.
+	Value *float64
+	// Reason says why Value is nil.
+	Reason Reason
+	// Bound is set for a ratio withheld for SmallNumerator or
+	// SmallComplement.
+	Bound *Bound
+	// Target is the 2027 target of a ratio that has one.
+	Target *float64
 }
 
-// Output is a month of KPI output.
-type Output struct {
-	Month       string   `json:"month"`
-	WindowStart string   `json:"window_start"`
-	WindowEnd   string   `json:"window_end"`
-	Rows        []Figure `json:"rows"`
+// Published is everything one report month publishes of the KPIs: the
+// one place that decides a published figure (SPEC §2). Every output
+// renders from it and none of them sees a raw number.
+type Published struct {
+	Month, WindowStart, WindowEnd time.Time
+	Threshold                     int
+	Tree                          Tree
+	// Figures holds every KPI (catalogue order) of every area (tree
+	// order).
+	Figures []Figure
+	// Outside is the number of placements of municipalities that no
+	// region lists: a data-quality count in no relation ("buiten de
+	// regio's").
+	Outside Count
+	index   map[figureKey]int
 }
 
-func header(rep *Report) Output {
-	return Output{
-		Month:       rep.Month.Format("2006-01"),
-		WindowStart: rep.WindowStart.Format("2006-01-02"),
-		WindowEnd:   rep.WindowEnd.Format("2006-01-02"),
+type figureKey struct {
+	id   ID
+	area Area
+}
+
+// Get returns the figure of a KPI and area.
+func (p *Published) Get(id ID, a Area) (Figure, bool) {
+	i, ok := p.index[figureKey{id, a}]
+	if !ok {
+		return Figure{}, false
 	}
+	return p.Figures[i], true
 }
 
-func target(cfg *config.Config, id string) *float64 {
-	if v, ok := cfg.Targets[id]; ok {
-		return &v
-	}
-	return nil
+// Publish decides what report month rep publishes under policy (SPEC §2):
+//   - counts below the threshold withheld, zero included, the rest rounded
+//     to 5;
+//   - complementary suppression of every count, and of every ratio's
+//     numerator and complement, over the municipalities of each region and
+//     the regions of all; the whole is never withheld for a part;
+//   - a ratio only where its denominator, numerator and complement are at
+//     least the threshold and not withheld, valued from the published
+//     counts; a bound where only one side is small;
+//   - a median in whole weeks, only where the area's placements are shown
+//     and at least the threshold of values lie behind it;
+//   - the same areas every month: all, every region, every municipality.
+func Publish(rep *Report, policy disclosure.Policy, cfg *config.Config) *Published {
+	return publish(rep, policy, cfg, allRules())
 }
 
-// Raw returns the exact figures, for researchers and operators with
-// access to the person-level data; ratios to four decimals.
-func Raw(rep *Report, cfg *config.Config) Output {
-	out := header(rep)
+// rules switch the clauses of SPEC §2 on; only the attack test switches
+// one off, to show that its attacks then succeed.
+type rules struct {
+	// ratioFromPublished values a ratio from the published counts (off:
+	// from the exact ones).
+	ratioFromPublished bool
+	// ratioSides withholds a ratio whose numerator or complement is below
+	// the threshold (off: only its denominator counts).
+	ratioSides bool
+	// complement applies complementary suppression.
+	complement bool
+	// weeks rounds medians to whole weeks.
+	weeks bool
+}
+
+func allRules() rules {
+	return rules{ratioFromPublished: true, ratioSides: true, complement: true, weeks: true}
+}
+
+func publish(rep *Report, policy disclosure.Policy, cfg *config.Config, rule rules) *Published {
+	tree := AreaTree(cfg)
+	raw := map[figureKey]Row{}
 	for _, r := range rep.Rows {
-		k, _ := Lookup(r.KPI)
-		f := Figure{KPI: r.KPI, AreaType: r.AreaType, Area: r.Area}
-		switch k.Kind {
-		case Ratio:
-			f.Numerator, f.Denominator = ptrInt(r.Numerator.Int64), ptrInt(r.Denominator.Int64)
-			if r.Value.Valid {
-				f.Value = ptr(math.Round(r.Value.Float64*1e4) / 1e4)
-			}
-			f.Target = target(cfg, r.KPI)
-		default:
-			if r.Value.Valid {
-				f.Value = ptr(r.Value.Float64)
+		raw[figureKey{ID(r.KPI), Area{Type: AreaType(r.AreaType), Key: r.Area}}] = r
+	}
+	rels := make([]disclosure.Relation, len(tree.Relations))
+	for i, r := range tree.Relations {
+		rels[i] = disclosure.Relation{Whole: r.Whole, Parts: r.Parts}
+	}
+	values := func(id ID, f func(Row) int) []int {
+		v := make([]int, len(tree.Areas))
+		for i, a := range tree.Areas {
+			if r, ok := raw[figureKey{id, a}]; ok {
+				v[i] = f(r)
 			}
 		}
-		out.Rows = append(out.Rows, f)
+		return v
 	}
-	return out
-}
-
-// Publish applies disclosure control (SPEC §2, §5) to a month: counts
-// below the threshold withheld and the rest rounded to 5; ratios only over
-// MinBasis placements, from the unrounded counts, to 0.01; medians only
-// where both the area's placements and the values behind the median reach
-// MinBasis; and complementary suppression across the area hierarchy
-// (municipalities add up to their region, regions and unlisted
-// municipalities to all) for every additive figure.
-//
-// A municipality without placements in the window is left out of the
-// published month: there is nothing to report of it, and as a cell of 0
-// it would be withheld and force complementary suppression of its region
-// or of a whole other region, which protects no one.
-func Publish(rep *Report, p disclosure.Policy, cfg *config.Config) Output {
-	rep = withoutEmptyMunicipalities(rep)
-	out := header(rep)
-	areas, breakdowns := hierarchy(rep, cfg)
-	index := map[string]int{}
-	for i, a := range areas {
-		index[a] = i
-	}
-	byKPI := map[string][]Row{}
-	for _, r := range rep.Rows {
-		byKPI[r.KPI] = append(byKPI[r.KPI], r)
-	}
-	placements := make([]int, len(areas))
-	for _, r := range byKPI["placements"] {
-		placements[index[areaKey(r)]] = int(r.Value.Float64)
-	}
-
-	// withheld runs primary suppression by rule and then complementary
-	// suppression over the hierarchy, for one additive figure.
-	withheld := func(values []int, rule func(i int) bool) []bool {
-		cells := make([]disclosure.Cell, len(values))
-		for i, v := range values {
-			cells[i] = disclosure.Cell{Value: v, Withheld: rule(i)}
+	// suppress runs complementary suppression over values, starting from
+	// the cells withheld already.
+	suppress := func(vals []int, withheld []bool) []bool {
+		cells := make([]disclosure.Cell, len(vals))
+		for i, v := range vals {
+			cells[i] = disclosure.Cell{Value: v, Withheld: withheld[i]}
 		}
-		disclosure.Complement(cells, breakdowns) // indexes come from hierarchy
-		w := make([]bool, len(cells))
+		if rule.complement {
+			_ = disclosure.Complement(cells, rels) // the relations index the tree
+		}
+		out := make([]bool, len(cells))
 		for i, c := range cells {
-			w[i] = c.Withheld
+			out[i] = c.Withheld
 		}
-		return w
+		return out
 	}
-	// One pattern serves every ratio: they share the denominator, and a
-	// withheld denominator must not be recoverable either.
-	ratioHidden := withheld(placements, func(i int) bool { return placements[i] < p.MinBasis() })
+	// counts publishes an additive count over the tree.
+	counts := func(vals []int) []Count {
+		small := make([]bool, len(vals))
+		for i, v := range vals {
+			small[i] = policy.Small(v)
+		}
+		withheld := suppress(vals, small)
+		out := make([]Count, len(vals))
+		for i, v := range vals {
+			switch {
+			case small[i]:
+				out[i] = Count{Reason: Small}
+			case withheld[i]:
+				out[i] = Count{Reason: Protected}
+			default:
+				n, _ := policy.Count(v)
+				out[i] = Count{Value: n}
+			}
+		}
+		return out
+	}
+	value := func(r Row) int { return int(r.Value.Float64) }
+	placements := counts(values(Placements, value))
 
-	for _, r := range rep.Rows {
-		k, _ := Lookup(r.KPI)
-		i := index[areaKey(r)]
-		f := Figure{KPI: r.KPI, AreaType: r.AreaType, Area: r.Area}
+	p := &Published{
+		Month: rep.Month, WindowStart: rep.WindowStart, WindowEnd: rep.WindowEnd,
+		Threshold: policy.Threshold, Tree: tree, index: map[figureKey]int{},
+	}
+	for _, k := range catalogue {
+		figs := make([]Figure, len(tree.Areas))
+		for i, a := range tree.Areas {
+			figs[i] = Figure{KPI: k, Area: a}
+		}
 		switch k.Kind {
-		case Ratio:
-			f.Target = target(cfg, r.KPI)
-			num, den := int(r.Numerator.Int64), int(r.Denominator.Int64)
-			v, ok := p.Ratio(num, den)
-			if !ok || ratioHidden[i] {
-				f.Suppressed = true
-				break
+		case KindCount:
+			for i, c := range counts(values(k.ID, value)) {
+				figs[i].Count = c
+				figs[i].Reason = c.Reason
+				if c.Shown() {
+					figs[i].Value = ptr(float64(c.Value))
+				}
 			}
-			f.Value = &v
-			if n, ok := p.Count(num); ok {
-				f.Numerator = ptrInt(int64(n))
+		case KindMedian:
+			for i, a := range tree.Areas {
+				r := raw[figureKey{k.ID, a}]
+				v, ok := policy.Median(r.Value.Float64, placements[i].Shown(), int(r.NValues))
+				if !r.Value.Valid || !ok {
+					figs[i].Reason = SmallBasis
+					continue
+				}
+				if !rule.weeks {
+					v = r.Value.Float64
+				}
+				figs[i].Value = ptr(v)
 			}
-			if n, ok := p.Count(den); ok {
-				f.Denominator = ptrInt(int64(n))
+		case KindRatio:
+			num := values(k.ID, func(r Row) int { return int(r.Numerator.Int64) })
+			dens := values(k.ID, func(r Row) int { return int(r.Denominator.Int64) })
+			den := counts(dens)
+			withheld := make([]bool, len(num))
+			for i := range num {
+				withheld[i] = !den[i].Shown() || rule.ratioSides && (policy.Small(num[i]) || policy.Small(dens[i]-num[i]))
 			}
-		case Count:
-			values := make([]int, len(areas))
-			for _, rr := range byKPI[r.KPI] {
-				values[index[areaKey(rr)]] = int(rr.Value.Float64)
+			// One pattern for numerator and complement: a ratio shows
+			// both or neither, so a withheld numerator is a withheld
+			// complement in its relation too.
+			withheld = suppress(num, withheld)
+			for i := range num {
+				f := &figs[i]
+				if t, ok := Target(cfg, k.ID); ok {
+					f.Target = ptr(t)
+				}
+				smallNum, smallComp := policy.Small(num[i]), policy.Small(dens[i]-num[i])
+				switch {
+				case !withheld[i]:
+					n, _ := policy.Count(num[i])
+					f.Numerator, f.Denominator = Count{Value: n}, den[i]
+					f.Value = ptr(disclosure.Ratio(n, den[i].Value))
+					if !rule.ratioFromPublished {
+						f.Value = ptr(disclosure.Ratio(num[i], dens[i]))
+					}
+				case den[i].Reason == Protected:
+					f.Reason = Protected
+				case !den[i].Shown() || smallNum && smallComp:
+					f.Reason = SmallBasis
+				case smallNum:
+					f.Reason = SmallNumerator
+					f.Bound = &Bound{Value: policy.UpperBound(den[i].Value), Upper: true}
+				case smallComp:
+					f.Reason = SmallComplement
+					f.Bound = &Bound{Value: policy.LowerBound(den[i].Value)}
+				default:
+					f.Reason = Protected
+				}
+				if f.Reason != Shown {
+					f.Numerator, f.Denominator = Count{Reason: f.Reason}, Count{Reason: f.Reason}
+				}
 			}
-			hidden := withheld(values, func(j int) bool { return values[j] < p.Threshold })
-			if hidden[i] {
-				f.Suppressed, f.BelowThreshold = true, values[i] < p.Threshold
-				break
-			}
-			n, _ := p.Count(values[i])
-			f.Value = ptr(float64(n))
-		case Median:
-			v, ok := p.Median(r.Value.Float64, placements[i], int(r.NValues))
-			if !ok || !r.Value.Valid {
-				f.Suppressed = true
-				break
-			}
-			f.Value = &v
 		}
-		out.Rows = append(out.Rows, f)
+		for i := range figs {
+			p.index[figureKey{k.ID, figs[i].Area}] = len(p.Figures)
+			p.Figures = append(p.Figures, figs[i])
+		}
 	}
-	return out
+	if r, ok := raw[figureKey{Placements, Outside()}]; ok {
+		if n, ok := policy.Count(value(r)); ok {
+			p.Outside = Count{Value: n}
+		} else {
+			p.Outside = Count{Reason: Small}
+		}
+	} else {
+		p.Outside = Count{Reason: Small}
+	}
+	return p
 }
 
-func areaKey(r Row) string { return r.AreaType + "/" + r.Area }
-
-// withoutEmptyMunicipalities returns rep without the rows of
-// municipalities that have no placements in the window.
-func withoutEmptyMunicipalities(rep *Report) *Report {
-	empty := map[string]bool{}
-	for _, r := range rep.Rows {
-		if r.KPI == "placements" && r.AreaType == "gemeente" && r.Value.Valid && r.Value.Float64 == 0 {
-			empty[r.Area] = true
-		}
+// GlidePath is where a KPI of an area should stand in month m on the
+// straight line from its published value in the first report month
+// (first) to target in targetMonth (SPEC §4). It starts from the published
+// value, never the exact one, so it gives nothing away; ok is false where
+// that value was withheld.
+func GlidePath(first *Published, id ID, a Area, m, targetMonth time.Time, target float64) (float64, bool) {
+	if first == nil {
+		return 0, false
 	}
-	if len(empty) == 0 {
-		return rep
+	f, ok := first.Get(id, a)
+	if !ok || f.Value == nil {
+		return 0, false
 	}
-	out := *rep
-	out.Rows = nil
-	for _, r := range rep.Rows {
-		if r.AreaType == "gemeente" && empty[r.Area] {
-			continue
-		}
-		out.Rows = append(out.Rows, r)
+	total := monthsBetween(first.Month, targetMonth)
+	if total <= 0 || !m.Before(targetMonth) {
+		return target, true
 	}
-	return &out
+	start := *f.Value
+	return start + (target-start)*float64(monthsBetween(first.Month, m))/float64(total), true
 }
 
-// hierarchy lists the report's areas and the additive relations between
-// them, each as cell indexes with the total first.
-func hierarchy(rep *Report, cfg *config.Config) ([]string, [][]int) {
-	var areas []string
-	seen := map[string]bool{}
-	for _, r := range rep.Rows {
-		if k := areaKey(r); !seen[k] {
-			seen[k] = true
-			areas = append(areas, k)
-		}
-	}
-	idx := func(k string) int { return slices.Index(areas, k) }
-	regionOf := map[string]string{}
-	for _, reg := range cfg.Regions {
-		for _, g := range reg.Gemeenten {
-			regionOf[g] = reg.Key
-		}
-	}
-	all := []int{idx("total/all")}
-	rel := map[string][]int{}
-	for i, a := range areas {
-		typ, name, _ := strings.Cut(a, "/")
-		switch typ {
-		case "region":
-			all = append(all, i)
-			rel[name] = append([]int{i}, rel[name]...)
-		case "gemeente":
-			if reg, ok := regionOf[name]; ok && seen["region/"+reg] {
-				rel[reg] = append(rel[reg], i)
-			} else {
-				all = append(all, i)
-			}
-		}
-	}
-	breakdowns := [][]int{all}
-	for _, reg := range cfg.Regions {
-		if r, ok := rel[reg.Key]; ok && seen["region/"+reg.Key] {
-			// the region's own index was prepended when met; keep it first
-			breakdowns = append(breakdowns, r)
-		}
-	}
-	return areas, breakdowns
-}
-
-// sortRows orders rows as people read them: KPI order, then all, regions
-// and municipalities, each by name.
-func sortRows(rows []Row) {
-	order := map[string]int{}
-	for i, k := range kpis {
-		order[k.ID] = i
-	}
-	typeOrder := map[string]int{"total": 0, "region": 1, "gemeente": 2}
-	slices.SortStableFunc(rows, func(a, b Row) int {
-		if d := order[a.KPI] - order[b.KPI]; d != 0 {
-			return d
-		}
-		if d := typeOrder[a.AreaType] - typeOrder[b.AreaType]; d != 0 {
-			return d
-		}
-		return strings.Compare(a.Area, b.Area)
-	})
+func monthsBetween(a, b time.Time) int {
+	return (b.Year()-a.Year())*12 + int(b.Month()) - int(a.Month())
 }
 
 func ptr(v float64) *float64 { return &v }
-func ptrInt(v int64) *int64  { return &v }
+
+// round2 rounds a share to the published precision.
+func round2(v float64) float64 { return math.Round(v*100) / 100 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/zothuis/zothuis/config"
+	"github.com/zothuis/zothuis/kpi"
 )
 
 func runCheckConfig(ctx context.Context, e *env, args []string) error {
@@ -21,6 +22,9 @@ func runCheckConfig(ctx context.Context, e *env, args []string) error {
 		return usagef("unexpected arguments %q", fs.Args())
 	}
 	cfg, err := config.Load(*cfgPath)
+	if err == nil {
+		err = kpi.CheckConfig(cfg)
+	}
 	var problems config.Problems
 	if errors.As(err, &problems) {
 		fmt.Fprintf(e.stderr, "%s is not valid:\n", *cfgPath)

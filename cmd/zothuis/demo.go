@@ -58,7 +58,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := config.Load(cfgPath)
+	cfg, err := loadConfig(cfgPath)
 	if err != nil {
 		return err
 	}
@@ -183,7 +183,8 @@ func prepareDemoDir(dir string) error {
 }
 
 // headline are the KPIs the demo shows per region.
-var headline = []string{"placements", "spoed_share", "va_coverage", "va_timely", "ambulant_before", "beraad_with_youth", "perspective_education", "perspective_housing"}
+var headline = []kpi.ID{kpi.Placements, kpi.SpoedShare, kpi.VACoverage, kpi.VATimely, kpi.AmbulantBefore,
+	kpi.BeraadWithYouth, kpi.PerspectiveEducation, kpi.PerspectiveHousing, kpi.Occupancy}
 
 // printHeadline prints the published headline KPIs of the latest complete
 // month per region, as the steering groups would see them.
@@ -200,8 +201,8 @@ func printHeadline(ctx context.Context, e *env, db *sql.DB, cfg *config.Config, 
 	if err != nil {
 		return err
 	}
-	out := kpi.Publish(rep, policy, cfg)
-	fmt.Fprintf(e.stdout, "\nKPIs %s (placements started %s to %s), published values:\n", out.Month, out.WindowStart, out.WindowEnd)
+	pub := kpi.Publish(rep, policy, cfg)
+	fmt.Fprintf(e.stdout, "\nKPIs %s (placements started %s to %s), published values:\n", pub.Month.Format("2006-01"), pub.WindowStart.Format("2006-01-02"), pub.WindowEnd.Format("2006-01-02"))
 	w := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprint(w, "kpi\t")
 	for _, r := range cfg.Regions {
@@ -210,28 +211,26 @@ func printHeadline(ctx context.Context, e *env, db *sql.DB, cfg *config.Config, 
 	fmt.Fprintln(w, "all\ttarget 2027\t")
 	for _, id := range headline {
 		fmt.Fprintf(w, "%s\t", id)
-		cell := func(area string) string {
-			for _, f := range out.Rows {
-				if f.KPI == id && f.Area == area && f.AreaType != "gemeente" {
-					if f.Value == nil {
-						if f.BelowThreshold {
-							return fmt.Sprintf("<%d", cfg.Disclosure.Threshold)
-						}
-						return "-"
-					}
-					return strconv.FormatFloat(*f.Value, 'f', -1, 64)
-				}
+		cell := func(a kpi.Area) string {
+			f, ok := pub.Get(id, a)
+			switch {
+			case !ok:
+				return ""
+			case f.Value != nil:
+				return strconv.FormatFloat(*f.Value, 'f', -1, 64)
+			case f.Reason == kpi.Small:
+				return fmt.Sprintf("<%d", cfg.Disclosure.Threshold)
 			}
-			return ""
+			return "-"
 		}
 		for _, r := range cfg.Regions {
-			fmt.Fprintf(w, "%s\t", cell(r.Key))
+			fmt.Fprintf(w, "%s\t", cell(kpi.Area{Type: kpi.AreaRegion, Key: r.Key}))
 		}
 		tgt := ""
-		if v, ok := cfg.Targets[id]; ok {
+		if v, ok := kpi.Target(cfg, id); ok {
 			tgt = strconv.FormatFloat(v, 'f', -1, 64)
 		}
-		fmt.Fprintf(w, "%s\t%s\t\n", cell("all"), tgt)
+		fmt.Fprintf(w, "%s\t%s\t\n", cell(kpi.All()), tgt)
 	}
 	return w.Flush()
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/zothuis/zothuis/config"
@@ -52,7 +53,7 @@ func runKPI(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	out := kpi.Publish(rep, policy, cfg)
+	out := kpi.Publish(rep, policy, cfg).Output()
 	if *raw {
 		out = kpi.Raw(rep, cfg)
 	}
@@ -67,10 +68,17 @@ func runKPI(ctx context.Context, e *env, args []string) error {
 }
 
 // loadConfig reads the configuration file, or returns the defaults when
-// path is empty.
+// path is empty, and checks what it says of the KPIs.
 func loadConfig(path string) (*config.Config, error) {
 	if path == "" {
 		return config.Default(), nil
 	}
-	return config.Load(path)
+	cfg, err := config.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := kpi.CheckConfig(cfg); err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	return cfg, nil
 }

@@ -1,33 +1,52 @@
 -- Every KPI and count of SPEC section 4 for the report months from $1 to
--- $2 (first days of months), for every area: all, each configured region,
--- each configured municipality and any other municipality with placements.
--- The caller deletes those months first, in the same transaction.
+-- $2 (first days of months), for every area: all (every placement of a
+-- municipality that a configured region lists), each configured region,
+-- each configured municipality, and outside (the placements of
+-- municipalities that no region lists, for raw output only). Every area
+-- has every row every month, whatever its counts. The caller deletes those
+-- months first, in the same transaction.
 INSERT INTO kpi_history BY NAME
 WITH
 months AS (
     SELECT CAST(m AS DATE) AS month,
            CAST(m - INTERVAL 11 MONTH AS DATE) AS window_start,
-           CAST(m + INTERVAL 1 MONTH - INTERVAL 1 DAY AS DATE) AS window_end
+           CAST(m + INTERVAL 1 MONTH - INTERVAL 1 DAY AS DATE) AS window_end,
+           -- the window one year earlier, for readmitted_365
+           CAST(m - INTERVAL 23 MONTH AS DATE) AS prior_start,
+           CAST(m - INTERVAL 11 MONTH - INTERVAL 1 DAY AS DATE) AS prior_end
     FROM generate_series(CAST($1 AS TIMESTAMP), CAST($2 AS TIMESTAMP), INTERVAL 1 MONTH) AS g(m)
 ),
 -- The timeline once: the view is a join over every source table, and each
 -- area level below would otherwise compute it again (BENCHMARKS.md).
+-- readmitted: the same youth started another placement in the 365 days
+-- after this one's einddatum (day 1 to day 365; a start on the einddatum
+-- itself is a transfer, not a readmission).
 timeline AS MATERIALIZED (
-    SELECT * FROM placement_timeline
+    SELECT t.*,
+           t.startdatum - t.machtigingsdatum AS wait_days,
+           t.einddatum IS NOT NULL AND EXISTS (
+               SELECT 1 FROM jzplus q
+               WHERE q.research_id = t.research_id
+                 AND q.startdatum BETWEEN t.einddatum + 1 AND t.einddatum + 365
+           ) AS readmitted
+    FROM placement_timeline t
 ),
 -- Each placement once under each area it counts in.
 area_placements AS (
-    SELECT 'total' AS area_type, 'all' AS area, * FROM timeline
+    SELECT 'total' AS area_type, 'all' AS area, * FROM timeline WHERE region IS NOT NULL
     UNION ALL BY NAME
     SELECT 'region' AS area_type, region AS area, * FROM timeline WHERE region IS NOT NULL
     UNION ALL BY NAME
-    SELECT 'gemeente' AS area_type, gemeente AS area, * FROM timeline WHERE gemeente IS NOT NULL
+    SELECT 'gemeente' AS area_type, gemeente AS area, * FROM timeline WHERE region IS NOT NULL
+    UNION ALL BY NAME
+    SELECT 'outside' AS area_type, 'outside' AS area, * FROM timeline WHERE region IS NULL
 ),
 -- Only the columns the KPIs read: a placement is here once per month and
 -- area it counts in, so at national scale this is the largest set the
 -- query holds (BENCHMARKS.md, change 16).
 started AS (
     SELECT m.month, a.area_type, a.area, a.plaatsing_id, a.research_id, a.startdatum, a.first_signal_date,
+           a.wait_days,
            a.spoed, a.va_coverage, a.va_timely, a.ambulant_before, a.beraad_with_youth,
            a.perspective_education, a.perspective_housing, a.early_signal,
            a.linked_toegang, a.linked_signal_sources
@@ -37,15 +56,29 @@ ended AS (
     SELECT m.month, a.area_type, a.area, a.stay_days
     FROM months m JOIN area_placements a ON a.einddatum BETWEEN m.window_start AND m.window_end
 ),
+ended_prior AS (
+    SELECT m.month, a.area_type, a.area,
+           count(*) AS prior_outflow,
+           count(*) FILTER (WHERE a.readmitted) AS readmitted
+    FROM months m JOIN area_placements a ON a.einddatum BETWEEN m.prior_start AND m.prior_end
+    GROUP BY ALL
+),
+-- In care on the last day of the report month: counted once per youth,
+-- however many placements of the youth overlap that day.
+in_care AS (
+    SELECT m.month, a.area_type, a.area, count(DISTINCT a.research_id) AS occupancy
+    FROM months m JOIN area_placements a
+      ON a.startdatum <= m.window_end AND (a.einddatum IS NULL OR a.einddatum >= m.window_end)
+    GROUP BY ALL
+),
 area_list AS (
     SELECT m.month, x.area_type, x.area
     FROM months m, (
         SELECT 'total' AS area_type, 'all' AS area
         UNION SELECT 'region', region FROM regions
         UNION SELECT 'gemeente', gemeente FROM regions
+        UNION SELECT 'outside', 'outside'
     ) x
-    UNION SELECT month, area_type, area FROM started
-    UNION SELECT month, area_type, area FROM ended
 ),
 flags AS (
     SELECT l.month, l.area_type, l.area,
@@ -62,7 +95,9 @@ flags AS (
            count(s.plaatsing_id) FILTER (WHERE s.linked_toegang) AS linked_toegang,
            count(s.plaatsing_id) FILTER (WHERE s.linked_signal_sources) AS linked_signal_sources,
            median(s.startdatum - s.first_signal_date) AS median_signal_days,
-           count(s.first_signal_date) AS signal_values
+           count(s.first_signal_date) AS signal_values,
+           median(s.wait_days) AS median_wait_days,
+           count(s.wait_days) AS wait_values
     FROM area_list l
     LEFT JOIN started s USING (month, area_type, area)
     GROUP BY l.month, l.area_type, l.area
@@ -78,7 +113,8 @@ replaced AS (
     GROUP BY month, area_type, area
 ),
 stays AS (
-    SELECT month, area_type, area, median(stay_days) AS median_stay_days, count(*) AS stay_values
+    SELECT month, area_type, area, median(stay_days) AS median_stay_days,
+           count(stay_days) AS stay_values, count(*) AS outflow
     FROM ended
     GROUP BY month, area_type, area
 ),
@@ -116,6 +152,24 @@ rows AS (
     SELECT month, 'median_signal_days' AS kpi, area_type, area,
            median_signal_days AS value, signal_values AS n_values
     FROM flags
+    UNION ALL BY NAME
+    SELECT f.month, 'outflow' AS kpi, f.area_type, f.area,
+           coalesce(s.outflow, 0) AS value, coalesce(s.outflow, 0) AS n_values
+    FROM flags f LEFT JOIN stays s USING (month, area_type, area)
+    UNION ALL BY NAME
+    SELECT f.month, 'occupancy' AS kpi, f.area_type, f.area,
+           coalesce(c.occupancy, 0) AS value, coalesce(c.occupancy, 0) AS n_values
+    FROM flags f LEFT JOIN in_care c USING (month, area_type, area)
+    UNION ALL BY NAME
+    SELECT month, 'median_wait_days' AS kpi, area_type, area,
+           median_wait_days AS value, wait_values AS n_values
+    FROM flags
+    UNION ALL BY NAME
+    SELECT f.month, 'readmitted_365' AS kpi, f.area_type, f.area,
+           coalesce(e.readmitted, 0) AS numerator, coalesce(e.prior_outflow, 0) AS denominator,
+           CASE WHEN e.prior_outflow > 0 THEN e.readmitted / e.prior_outflow END AS value,
+           coalesce(e.prior_outflow, 0) AS n_values
+    FROM flags f LEFT JOIN ended_prior e USING (month, area_type, area)
 )
 SELECT r.month, m.window_start, m.window_end, r.kpi, r.area_type, r.area,
        r.numerator, r.denominator, CAST(r.value AS DOUBLE) AS value, r.n_values
