@@ -26,8 +26,7 @@ func TestLoadSample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := DefaultTargets()
-	want["spoed_share"] = 0.1
+	want := map[string]float64{"spoed_share": 0.1}
 	if diff := cmp.Diff(want, c.Targets); diff != "" {
 		t.Errorf("targets (-want +got):\n%s", diff)
 	}
@@ -41,7 +40,8 @@ func TestInvalid(t *testing.T) {
 		{"unknown field", "disclosure:\n  treshold: 10\n", "treshold"},
 		{"threshold below 5", "disclosure:\n  threshold: 4\n", "below 5"},
 		{"alert out of range", "alerts:\n  spoed_share_above: 1.5\n", "spoed_share_above"},
-		{"unknown target", "targets:\n  spoed: 0.1\n", "unknown KPIs [spoed]"},
+		{"occupancy target not whole", "occupancy_targets:\n  groningen: 12.5\n", "occupancy target of groningen"},
+		{"region named outside", "regions:\n  - key: outside\n    gemeenten: [GM0014]\n", "region key"},
 		{"target out of range", "targets:\n  va_coverage: 2\n", "va_coverage"},
 		{"bad code", "regions:\n  - key: x\n    gemeenten: [G0014]\n", "not a CBS municipality code"},
 		{"gemeente twice", "regions:\n  - key: a\n    gemeenten: [GM0014]\n  - key: b\n    gemeenten: [GM0014]\n", "GM0014 is in region"},

@@ -90,18 +90,24 @@ func Ratio(pubNum, pubDen int) float64 {
 }
 
 // UpperBound is the bound a ratio whose numerator is below the threshold
-// (and whose complement is not) lies under: T / published denominator. It
-// holds for every true numerator below T and every denominator the
-// published one may stand for, since the complement is at least T.
+// (and whose complement is not) lies under: T / published denominator,
+// rounded up to 0.01. It holds for every true numerator below T and every
+// denominator the published one may stand for, since the complement is at
+// least T.
 func (p Policy) UpperBound(pubDen int) float64 {
-	return float64(p.Threshold) / float64(pubDen)
+	return math.Ceil(float64(p.Threshold)/float64(pubDen)*100-epsilon) / 100
 }
 
 // LowerBound is the bound a ratio whose complement is below the threshold
-// (and whose numerator is not) lies above: 1 − T / published denominator.
+// (and whose numerator is not) lies above: 1 − T / published denominator,
+// rounded down to 0.01.
 func (p Policy) LowerBound(pubDen int) float64 {
-	return 1 - p.UpperBound(pubDen)
+	return math.Floor((1-float64(p.Threshold)/float64(pubDen))*100+epsilon) / 100
 }
+
+// epsilon keeps a bound that is a whole percentage in exact arithmetic
+// (10/50) from moving a step by a floating-point error.
+const epsilon = 1e-9
 
 // Median returns the published form of a median of days: in whole weeks
 // (the nearest multiple of 7 days), or ok=false unless the area's count it

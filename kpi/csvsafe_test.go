@@ -55,8 +55,8 @@ func TestCSVCell(t *testing.T) {
 func TestWriteCSVNeutralisesFormulas(t *testing.T) {
 	num, den := int64(12), int64(17)
 	neg := -0.5
-	o := Output{Month: "2026-10", Rows: []Figure{
-		{KPI: "spoed_share", AreaType: "gemeente", Area: "=cmd|' /C calc'!A0", Numerator: &num, Denominator: &den, Value: &neg},
+	o := Output{Month: "2026-10", Rows: []OutputRow{
+		{KPI: SpoedShare, AreaType: AreaGemeente, Area: "=cmd|' /C calc'!A0", Numerator: &num, Denominator: &den, Value: &neg},
 		{KPI: "@SUM(A1)", AreaType: "+total", Area: "-1+1"},
 	}}
 	var buf bytes.Buffer

@@ -3,6 +3,7 @@ package kpi
 import (
 	"context"
 	"database/sql"
+	_ "embed"
 	"errors"
 	"fmt"
 	"slices"
@@ -10,7 +11,19 @@ import (
 	"time"
 
 	"github.com/zothuis/zothuis/config"
-	zsql "github.com/zothuis/zothuis/sql"
+)
+
+// The package's own SQL, next to the code that runs it; a missing file
+// fails the build.
+var (
+	//go:embed sql/history.sql
+	historySQL string
+	//go:embed sql/month.sql
+	monthSQL string
+	//go:embed sql/range.sql
+	rangeSQL string
+	//go:embed sql/span.sql
+	spanSQL string
 )
 
 // amsterdam decides which month is complete: the region's calendar.
@@ -37,12 +50,18 @@ type Span struct{ First, Last time.Time }
 // month at now, in one transaction. Running it twice on the same data
 // gives the same table.
 func Refresh(ctx context.Context, db *sql.DB, cfg *config.Config, now time.Time) (Span, error) {
+	return refreshWith(ctx, db, cfg, now, historySQL)
+}
+
+// refreshWith is Refresh with the history query as a parameter, so that a
+// test can show that changing a boundary in it changes the figures.
+func refreshWith(ctx context.Context, db *sql.DB, cfg *config.Config, now time.Time, history string) (Span, error) {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return Span{}, fmt.Errorf("kpi history: %w", err)
 	}
 	defer tx.Rollback()
-	span, err := refresh(ctx, tx, cfg, now)
+	span, err := refresh(ctx, tx, cfg, now, history)
 	if err != nil {
 		return Span{}, fmt.Errorf("kpi history: %w", err)
 	}
@@ -52,7 +71,7 @@ func Refresh(ctx context.Context, db *sql.DB, cfg *config.Config, now time.Time)
 	return span, nil
 }
 
-func refresh(ctx context.Context, tx *sql.Tx, cfg *config.Config, now time.Time) (Span, error) {
+func refresh(ctx context.Context, tx *sql.Tx, cfg *config.Config, now time.Time, history string) (Span, error) {
 	for _, q := range []string{"DELETE FROM regions", "DELETE FROM kpi_targets", "DELETE FROM kpi_history"} {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return Span{}, err
@@ -78,14 +97,14 @@ func refresh(ctx context.Context, tx *sql.Tx, cfg *config.Config, now time.Time)
 	var first sql.NullTime
 	if cfg.FirstMonth != "" {
 		first = sql.NullTime{Time: config.Month(cfg.FirstMonth), Valid: true}
-	} else if err := tx.QueryRowContext(ctx, zsql.Query("kpi/span.sql")).Scan(&first); err != nil {
+	} else if err := tx.QueryRowContext(ctx, spanSQL).Scan(&first); err != nil {
 		return Span{}, err
 	}
 	last := LatestCompleteMonth(now)
 	if !first.Valid || first.Time.After(last) {
 		return Span{}, nil // no complete window yet
 	}
-	if _, err := tx.ExecContext(ctx, zsql.Query("kpi/history.sql"), first.Time, last); err != nil {
+	if _, err := tx.ExecContext(ctx, history, first.Time, last); err != nil {
 		return Span{}, err
 	}
 	return Span{First: first.Time, Last: last}, nil
@@ -110,7 +129,7 @@ var ErrNoMonth = errors.New("no KPIs for that month")
 
 // Load reads one report month of the KPI history.
 func Load(ctx context.Context, db *sql.DB, month time.Time) (*Report, error) {
-	rows, err := db.QueryContext(ctx, zsql.Query("kpi/month.sql"), month)
+	rows, err := db.QueryContext(ctx, monthSQL, month)
 	if err != nil {
 		return nil, fmt.Errorf("kpi %s: %w", month.Format("2006-01"), err)
 	}
@@ -128,7 +147,7 @@ func Load(ctx context.Context, db *sql.DB, month time.Time) (*Report, error) {
 	}
 	if len(rep.Rows) == 0 {
 		var lo, hi sql.NullTime
-		if err := db.QueryRowContext(ctx, zsql.Query("kpi/range.sql")).Scan(&lo, &hi); err != nil {
+		if err := db.QueryRowContext(ctx, rangeSQL).Scan(&lo, &hi); err != nil {
 			return nil, fmt.Errorf("kpi %s: %w", month.Format("2006-01"), err)
 		}
 		if !lo.Valid {

@@ -80,7 +80,7 @@ func goldenDB(t *testing.T) *sql.DB {
 //	    verzuim 2024-07-01 is 852 days back → no early signal; first signal is the
 //	    aanmelding 2026-01-01: 303 days
 //	    onderwijs onbekend, wonen nee
-//	P5  D GM0080 (no region) spoed, m = start = 2025-11-01 (window start day), end 2026-01-30 (90 days)
+//	P5  D GM0080 (no region: area outside, not in all) spoed, m = start = 2025-11-01 (window start day), end 2026-01-30 (90 days)
 //	    VA ja 2025-11-02 is after m → no; VA nee 2025-10-01 not shared → no
 //	    JGZ contact with signaal geen → linked to JGZ, no signal
 //	    onderwijs onbekend, wonen onbekend
@@ -119,81 +119,96 @@ func TestGolden(t *testing.T) {
 	}
 	val := func(v float64) fig { return fig{Value: &v} }
 	none := fig{}
-	// [kpi][area] for the areas that have placements.
+	// [kpi][area] for the areas that have placements. all is the
+	// configured regions: P5 of GM0080 (no region) is only in outside.
 	want := map[string]map[string]fig{
 		"spoed_share": { // P1 P4 P5 spoed; P7 corrected to regulier
-			"all": ratio(3, 7), "groningen": ratio(1, 3), "drenthe": ratio(1, 3),
-			"GM0014": ratio(1, 2), "GM1966": ratio(0, 1), "GM1680": ratio(1, 3), "GM0080": ratio(1, 1)},
+			"all": ratio(2, 6), "groningen": ratio(1, 3), "drenthe": ratio(1, 3),
+			"GM0014": ratio(1, 2), "GM1966": ratio(0, 1), "GM1680": ratio(1, 3), "outside": ratio(1, 1)},
 		"va_coverage": { // P1 P3 P4 P8
-			"all": ratio(4, 7), "groningen": ratio(2, 3), "drenthe": ratio(2, 3),
-			"GM0014": ratio(1, 2), "GM1966": ratio(1, 1), "GM1680": ratio(2, 3), "GM0080": ratio(0, 1)},
+			"all": ratio(4, 6), "groningen": ratio(2, 3), "drenthe": ratio(2, 3),
+			"GM0014": ratio(1, 2), "GM1966": ratio(1, 1), "GM1680": ratio(2, 3), "outside": ratio(0, 1)},
 		"va_timely": { // P1 P3 P4
-			"all": ratio(3, 7), "groningen": ratio(1, 3), "drenthe": ratio(2, 3),
-			"GM0014": ratio(1, 2), "GM1966": ratio(0, 1), "GM1680": ratio(2, 3), "GM0080": ratio(0, 1)},
+			"all": ratio(3, 6), "groningen": ratio(1, 3), "drenthe": ratio(2, 3),
+			"GM0014": ratio(1, 2), "GM1966": ratio(0, 1), "GM1680": ratio(2, 3), "outside": ratio(0, 1)},
 		"ambulant_before": { // P1 P3 P4
-			"all": ratio(3, 7), "groningen": ratio(1, 3), "drenthe": ratio(2, 3),
-			"GM0014": ratio(1, 2), "GM1966": ratio(0, 1), "GM1680": ratio(2, 3), "GM0080": ratio(0, 1)},
+			"all": ratio(3, 6), "groningen": ratio(1, 3), "drenthe": ratio(2, 3),
+			"GM0014": ratio(1, 2), "GM1966": ratio(0, 1), "GM1680": ratio(2, 3), "outside": ratio(0, 1)},
 		"beraad_with_youth": { // P1
-			"all": ratio(1, 7), "groningen": ratio(1, 3), "drenthe": ratio(0, 3),
-			"GM0014": ratio(1, 2), "GM1966": ratio(0, 1), "GM1680": ratio(0, 3), "GM0080": ratio(0, 1)},
+			"all": ratio(1, 6), "groningen": ratio(1, 3), "drenthe": ratio(0, 3),
+			"GM0014": ratio(1, 2), "GM1966": ratio(0, 1), "GM1680": ratio(0, 3), "outside": ratio(0, 1)},
 		"perspective_education": { // P1 P3 P7
-			"all": ratio(3, 7), "groningen": ratio(1, 3), "drenthe": ratio(2, 3),
-			"GM0014": ratio(1, 2), "GM1966": ratio(0, 1), "GM1680": ratio(2, 3), "GM0080": ratio(0, 1)},
+			"all": ratio(3, 6), "groningen": ratio(1, 3), "drenthe": ratio(2, 3),
+			"GM0014": ratio(1, 2), "GM1966": ratio(0, 1), "GM1680": ratio(2, 3), "outside": ratio(0, 1)},
 		"perspective_housing": { // P2 P7
-			"all": ratio(2, 7), "groningen": ratio(1, 3), "drenthe": ratio(1, 3),
-			"GM0014": ratio(1, 2), "GM1966": ratio(0, 1), "GM1680": ratio(1, 3), "GM0080": ratio(0, 1)},
+			"all": ratio(2, 6), "groningen": ratio(1, 3), "drenthe": ratio(1, 3),
+			"GM0014": ratio(1, 2), "GM1966": ratio(0, 1), "GM1680": ratio(1, 3), "outside": ratio(0, 1)},
 		"early_signal": { // P1 P3
-			"all": ratio(2, 7), "groningen": ratio(1, 3), "drenthe": ratio(1, 3),
-			"GM0014": ratio(1, 2), "GM1966": ratio(0, 1), "GM1680": ratio(1, 3), "GM0080": ratio(0, 1)},
+			"all": ratio(2, 6), "groningen": ratio(1, 3), "drenthe": ratio(1, 3),
+			"GM0014": ratio(1, 2), "GM1966": ratio(0, 1), "GM1680": ratio(1, 3), "outside": ratio(0, 1)},
 		"linked_toegang": { // all but P7
-			"all": ratio(6, 7), "groningen": ratio(3, 3), "drenthe": ratio(2, 3),
-			"GM0014": ratio(2, 2), "GM1966": ratio(1, 1), "GM1680": ratio(2, 3), "GM0080": ratio(1, 1)},
+			"all": ratio(5, 6), "groningen": ratio(3, 3), "drenthe": ratio(2, 3),
+			"GM0014": ratio(2, 2), "GM1966": ratio(1, 1), "GM1680": ratio(2, 3), "outside": ratio(1, 1)},
 		"linked_signal_sources": { // P1 P2 P3 P4 P5
-			"all": ratio(5, 7), "groningen": ratio(2, 3), "drenthe": ratio(2, 3),
-			"GM0014": ratio(2, 2), "GM1966": ratio(0, 1), "GM1680": ratio(2, 3), "GM0080": ratio(1, 1)},
+			"all": ratio(4, 6), "groningen": ratio(2, 3), "drenthe": ratio(2, 3),
+			"GM0014": ratio(2, 2), "GM1966": ratio(0, 1), "GM1680": ratio(2, 3), "outside": ratio(1, 1)},
 		"placements": {
-			"all": val(7), "groningen": val(3), "drenthe": val(3),
-			"GM0014": val(2), "GM1966": val(1), "GM1680": val(3), "GM0080": val(1)},
-		"youths": {
-			"all": val(6), "groningen": val(3), "drenthe": val(2),
-			"GM0014": val(2), "GM1966": val(1), "GM1680": val(2), "GM0080": val(1)},
+			"all": val(6), "groningen": val(3), "drenthe": val(3),
+			"GM0014": val(2), "GM1966": val(1), "GM1680": val(3), "outside": val(1)},
+		"youths": { // A B C F H; D outside
+			"all": val(5), "groningen": val(3), "drenthe": val(2),
+			"GM0014": val(2), "GM1966": val(1), "GM1680": val(2), "outside": val(1)},
 		"youths_replaced": { // C
 			"all": val(1), "groningen": val(0), "drenthe": val(1),
-			"GM0014": val(0), "GM1966": val(0), "GM1680": val(1), "GM0080": val(0)},
-		"median_stay_days": { // groningen: P6 15, P1 121; drenthe: P3 91; GM0080: P5 90
-			"all": val(90.5), "groningen": val(68), "drenthe": val(91),
-			"GM0014": val(68), "GM1966": none, "GM1680": val(91), "GM0080": val(90)},
+			"GM0014": val(0), "GM1966": val(0), "GM1680": val(1), "outside": val(0)},
+		"median_stay_days": { // groningen: P6 15, P1 121; drenthe: P3 91; outside: P5 90
+			"all": val(91), "groningen": val(68), "drenthe": val(91),
+			"GM0014": val(68), "GM1966": none, "GM1680": val(91), "outside": val(90)},
 		"median_signal_days": { // groningen: P1 730; drenthe: P3 730, P4 303
 			"all": val(730), "groningen": val(730), "drenthe": val(516.5),
-			"GM0014": val(730), "GM1966": none, "GM1680": val(516.5), "GM0080": none},
+			"GM0014": val(730), "GM1966": none, "GM1680": val(516.5), "outside": none},
+		"outflow": { // ended in the window: P6 P1 (GM0014), P3 (GM1680), P5 (outside)
+			"all": val(3), "groningen": val(2), "drenthe": val(1),
+			"GM0014": val(2), "GM1966": val(0), "GM1680": val(1), "outside": val(1)},
+		"occupancy": { // in care on 2026-10-31: B (P2), H (P8), C (P4 starts that day), F (P7)
+			"all": val(4), "groningen": val(2), "drenthe": val(2),
+			"GM0014": val(1), "GM1966": val(1), "GM1680": val(2), "outside": val(0)},
+		"median_wait_days": { // P1 0, P2 21, P8 10; P3 30, P4 0, P7 14 (corrected m); P5 0
+			"all": val(12), "groningen": val(10), "drenthe": val(14),
+			"GM0014": val(10.5), "GM1966": val(10), "GM1680": val(14), "outside": val(0)},
+		"readmitted_365": { // nothing ended in 2024-11-01..2025-10-31
+			"all": ratio(0, 0), "groningen": ratio(0, 0), "drenthe": ratio(0, 0),
+			"GM0014": ratio(0, 0), "GM1966": ratio(0, 0), "GM1680": ratio(0, 0), "outside": ratio(0, 0)},
 	}
 	got := map[string]map[string]fig{}
 	out := Raw(rep, config.Default())
 	seen := 0
 	for _, f := range out.Rows {
-		if _, ok := want[f.KPI]; !ok {
+		id := string(f.KPI)
+		if _, ok := want[id]; !ok {
 			t.Errorf("unexpected KPI %s", f.KPI)
 			continue
 		}
-		if got[f.KPI] == nil {
-			got[f.KPI] = map[string]fig{}
+		if got[id] == nil {
+			got[id] = map[string]fig{}
 		}
 		switch f.Area {
-		case "all", "groningen", "drenthe", "GM0014", "GM1966", "GM1680", "GM0080":
-			got[f.KPI][f.Area] = fig{f.Numerator, f.Denominator, f.Value}
+		case "all", "groningen", "drenthe", "GM0014", "GM1966", "GM1680", "outside":
+			got[id][f.Area] = fig{f.Numerator, f.Denominator, f.Value}
 			seen++
 		default:
-			// Every other configured municipality has no placements.
-			if f.AreaType != "gemeente" {
+			// Every other configured municipality has no placements,
+			// and an unlisted one (GM0080) is no area.
+			if f.AreaType != AreaGemeente {
 				t.Errorf("unexpected area %s/%s", f.AreaType, f.Area)
 			}
 			k, _ := Lookup(f.KPI)
 			switch {
-			case k.Kind == Ratio && (f.Denominator == nil || *f.Denominator != 0 || f.Value != nil):
+			case k.Kind == KindRatio && (f.Denominator == nil || *f.Denominator != 0 || f.Value != nil):
 				t.Errorf("%s %s: want 0 placements and no value", f.KPI, f.Area)
-			case k.Kind == Count && (f.Value == nil || *f.Value != 0):
+			case k.Kind == KindCount && (f.Value == nil || *f.Value != 0):
 				t.Errorf("%s %s: want 0", f.KPI, f.Area)
-			case k.Kind == Median && f.Value != nil:
+			case k.Kind == KindMedian && f.Value != nil:
 				t.Errorf("%s %s: want no median", f.KPI, f.Area)
 			}
 		}
@@ -201,18 +216,18 @@ func TestGolden(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("KPIs of 2026-10 (-want +got):\n%s", diff)
 	}
-	if wantRows := 15 * (1 + 2 + 22 + 1); len(out.Rows) != wantRows {
-		t.Errorf("%d rows, want %d (15 KPIs × (all, 2 regions, 22 configured municipalities, GM0080))", len(out.Rows), wantRows)
+	if wantRows := 19 * (1 + 2 + 22 + 1); len(out.Rows) != wantRows {
+		t.Errorf("%d rows, want %d (19 KPIs × (all, 2 regions, 22 configured municipalities, outside))", len(out.Rows), wantRows)
 	}
-	if seen != 15*7 {
-		t.Errorf("checked %d figures, want %d", seen, 15*7)
+	if seen != 19*7 {
+		t.Errorf("checked %d figures, want %d", seen, 19*7)
 	}
 	// Targets travel with the ratios that have one.
 	for _, f := range out.Rows {
-		if f.KPI == "spoed_share" && (f.Target == nil || *f.Target != 0) {
+		if f.KPI == SpoedShare && (f.Target == nil || *f.Target != 0) {
 			t.Errorf("spoed_share target = %v, want 0", f.Target)
 		}
-		if f.KPI == "early_signal" && f.Target != nil {
+		if f.KPI == EarlySignal && f.Target != nil {
 			t.Errorf("early_signal is descriptive, got target %v", *f.Target)
 		}
 	}
@@ -273,13 +288,14 @@ func TestGlidePath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The 2026-09 window (2025-10-01..2026-09-30) holds P1 P2 P3 P5 P6 P7 P8, not yet P4;
-	// spoed: P1 P5 P6 → 3/7. The glide path falls from 3/7 to the target 0 over the
-	// 15 months 2026-09..2027-12: one month later 3/7 - (3/7)/15.
-	if abs(first.Float64-3.0/7) > 1e-12 || target.Float64 != 0 {
-		t.Fatalf("first window spoed_share %v, target %v; want 3/7 and 0", first, target)
+	// The 2026-09 window (2025-10-01..2026-09-30) holds P1 P2 P3 P6 P7 P8 of
+	// the regions, not yet P4 (P5 is outside them); spoed: P1 P6 → 2/6. The
+	// glide path falls from 1/3 to the target 0 over the 15 months
+	// 2026-09..2027-12: one month later 1/3 - (1/3)/15.
+	if abs(first.Float64-1.0/3) > 1e-12 || target.Float64 != 0 {
+		t.Fatalf("first window spoed_share %v, target %v; want 1/3 and 0", first, target)
 	}
-	if want := 3.0/7 - 3.0/7/15; abs(second.Float64-want) > 1e-12 {
+	if want := 1.0/3 - 1.0/3/15; abs(second.Float64-want) > 1e-12 {
 		t.Errorf("glide path 2026-10 = %v, want %v", second.Float64, want)
 	}
 }

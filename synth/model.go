@@ -49,6 +49,8 @@ const (
 	badBSNRate      = 0.0005
 	maxYouths       = 5_000_000
 	regionSpoedStep = 0.04 // Groningen above, Drenthe below the trend
+	afbouwShare     = 0.35 // placements the trend prevents by 2026-10
+	shorterStays    = 100  // days the trend takes off the longest stays
 )
 
 var (
@@ -147,7 +149,12 @@ func (m *model) youth(i int) *youth {
 	m.schoolAbsence(y)
 	m.accessEpisodes(y)
 	if r.Float64() < placementRate*m.years {
-		m.place(y, randDate(r, m.from, m.last), g.region, i*3)
+		start := randDate(r, m.from, m.last)
+		// The afbouw: as ambulant alternatives grow, fewer youths are
+		// placed, so occupancy falls where the spoed share does.
+		if r.Float64() >= afbouwShare*trend(start) {
+			m.place(y, start, g.region, i*3)
+		}
 	}
 	return y
 }
@@ -298,7 +305,7 @@ func (m *model) place(y *youth, start time.Time, region, idBase int) {
 		default:
 			p.machtiging, p.mdate = "voorwaardelijk", start.AddDate(0, 0, -30-r.IntN(121))
 		}
-		if end := start.AddDate(0, 0, 40+r.IntN(260)); !end.After(m.last) {
+		if end := start.AddDate(0, 0, 40+r.IntN(260-int(shorterStays*f))); !end.After(m.last) {
 			p.end = end
 			p.reason = pick(r, []string{"01", "02", "03", "04", "05"}, []float64{0.45, 0.25, 0.15, 0.1, 0.05})
 		}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -382,8 +383,10 @@ func TestExitCodes(t *testing.T) {
 
 // TestKPINeverPublishesSmallNumbers reads the demo snapshot's KPIs with and
 // without --raw and checks, row by row against the exact figures, that the
-// published output shows no count below 10 and no ratio or median over
-// fewer than 10 placements.
+// published output shows no count below 10 or off the multiples of 5, no
+// ratio whose numerator, complement or denominator is below 10, every
+// ratio as its published numerator over its published denominator, and
+// every median in whole weeks.
 func TestKPINeverPublishesSmallNumbers(t *testing.T) {
 	dir := demoDir(t)
 	snap := filepath.Join(dir, "research", "zothuis.duckdb")
@@ -405,21 +408,22 @@ func TestKPINeverPublishesSmallNumbers(t *testing.T) {
 	}
 	placements := map[string]float64{}
 	for _, r := range raw.Rows {
-		if r.KPI == "placements" {
-			placements[r.AreaType+r.Area] = *r.Value
+		if r.KPI == kpi.Placements {
+			placements[string(r.AreaType)+r.Area] = *r.Value
 		}
 	}
 	// Published rows are the raw rows in the same order, less those of
-	// municipalities without placements in the window.
-	var kept []kpi.Figure
+	// the area outside the regions: every configured area, whatever its
+	// counts.
+	var kept []kpi.OutputRow
 	for _, r := range raw.Rows {
-		if r.AreaType == "gemeente" && placements[r.AreaType+r.Area] == 0 {
+		if r.AreaType == kpi.AreaOutside {
 			continue
 		}
 		kept = append(kept, r)
 	}
-	if len(pub.Rows) != len(kept) || len(pub.Rows) < 15*3 {
-		t.Fatalf("%d published rows, %d raw rows of areas with placements (%d in all)", len(pub.Rows), len(kept), len(raw.Rows))
+	if len(pub.Rows) != len(kept) || len(pub.Rows) != len(kpi.Catalogue())*(1+2+22) {
+		t.Fatalf("%d published rows, %d raw rows of configured areas (%d in all)", len(pub.Rows), len(kept), len(raw.Rows))
 	}
 	shown, withheld := 0, 0
 	for i, p := range pub.Rows {
@@ -437,25 +441,27 @@ func TestKPINeverPublishesSmallNumbers(t *testing.T) {
 		}
 		shown++
 		switch k.Kind {
-		case kpi.Ratio:
-			if *r.Denominator < 10 {
-				t.Errorf("%s %s: ratio published over %d placements", p.KPI, p.Area, *r.Denominator)
+		case kpi.KindRatio:
+			if *r.Denominator < 10 || *r.Numerator < 10 || *r.Denominator-*r.Numerator < 10 {
+				t.Errorf("%s %s: ratio published over %d of %d", p.KPI, p.Area, *r.Numerator, *r.Denominator)
 			}
 			for _, c := range []*int64{p.Numerator, p.Denominator} {
-				if c != nil && (*c < 10 || *c%5 != 0) {
-					t.Errorf("%s %s: count %d published", p.KPI, p.Area, *c)
+				if c == nil || *c < 10 || *c%5 != 0 {
+					t.Errorf("%s %s: count %v published", p.KPI, p.Area, c)
 				}
 			}
-			if p.Numerator != nil && *r.Numerator < 10 {
-				t.Errorf("%s %s: numerator %d (true %d) published", p.KPI, p.Area, *p.Numerator, *r.Numerator)
+			if p.Numerator != nil && p.Denominator != nil {
+				if want := math.Round(float64(*p.Numerator)/float64(*p.Denominator)*100) / 100; *p.Value != want {
+					t.Errorf("%s %s: %v published beside %d / %d (= %v)", p.KPI, p.Area, *p.Value, *p.Numerator, *p.Denominator, want)
+				}
 			}
-		case kpi.Count:
+		case kpi.KindCount:
 			if *r.Value < 10 || *p.Value < 10 || int(*p.Value)%5 != 0 {
 				t.Errorf("%s %s: count %v (true %v) published", p.KPI, p.Area, *p.Value, *r.Value)
 			}
-		case kpi.Median:
-			if placements[p.AreaType+p.Area] < 10 {
-				t.Errorf("%s %s: median published for %v placements", p.KPI, p.Area, placements[p.AreaType+p.Area])
+		case kpi.KindMedian:
+			if placements[string(p.AreaType)+p.Area] < 10 || math.Mod(*p.Value, 7) != 0 {
+				t.Errorf("%s %s: median %v published for %v placements", p.KPI, p.Area, *p.Value, placements[string(p.AreaType)+p.Area])
 			}
 		}
 	}
