@@ -17,7 +17,7 @@
 //   - A median is published in whole weeks, only over a published area
 //     with at least T values behind it.
 //   - Complementary suppression: in an additive relation (the parts of a
-//     whole) where exactly one part is withheld, the next smallest part is
+//     whole) where exactly one cell is withheld, the next smallest part is
 //     withheld too; the whole itself is never withheld to protect a part.
 //
 // Package kpi decides with these rules what each report month publishes.
@@ -134,12 +134,15 @@ type Relation struct {
 }
 
 // Complement applies complementary suppression: in every relation where
-// exactly one part is withheld, it could be worked back from the whole and
-// the other parts, so the smallest other open part is withheld too (ties
-// go to the lower index). The whole is never withheld to protect a part: a
-// region stays visible when one of its municipalities is small. This
-// repeats until no relation has exactly one withheld part, since a cell
-// may be a part in one relation and the whole of another.
+// exactly one cell — a part, or the whole when it is withheld for another
+// relation — is withheld, it could be worked back from the others, so the
+// smallest open part is withheld too (ties go to the lower index). The
+// whole is never withheld to protect a part: a region stays visible when
+// one of its municipalities is small. A whole withheld elsewhere (a region
+// protected in all) is protected in its own relation by a part. This
+// repeats until no relation has exactly one withheld cell that an open
+// part could cover, since a cell may be a part in one relation and the
+// whole of another.
 func Complement(cells []Cell, relations []Relation) error {
 	for _, r := range relations {
 		for _, i := range append([]int{r.Whole}, r.Parts...) {
@@ -153,6 +156,9 @@ func Complement(cells []Cell, relations []Relation) error {
 		for _, r := range relations {
 			open := make([]int, 0, len(r.Parts))
 			withheld := 0
+			if cells[r.Whole].Withheld {
+				withheld++
+			}
 			for _, i := range r.Parts {
 				if cells[i].Withheld {
 					withheld++

@@ -125,9 +125,11 @@ func TestPublish(t *testing.T) {
 		id:         SpoedShare,
 		want: map[Area]shown{
 			// zuid's 9 placements are withheld in all = noord + zuid, so
-			// noord's are too; all: 35 of 69 → 35 / 70.
+			// noord's are too, and then noord = GM0001 + GM0002 would
+			// give it back: GM0001 (the first of two equal parts) goes
+			// with it. all: 35 of 69 → 35 / 70.
 			All(): {Value: v(0.5)}, noord: {Reason: Protected}, zuid: {Reason: SmallBasis},
-			g("GM0001"): {Value: v(0.5)}, g("GM0002"): {Value: v(0.5)},
+			g("GM0001"): {Reason: Protected}, g("GM0002"): {Value: v(0.5)},
 			g("GM0003"): {Reason: SmallBasis}, g("GM0004"): {Reason: SmallBasis}, g("GM0005"): {Reason: SmallBasis},
 		},
 	}, {

@@ -2,7 +2,9 @@ package prom
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -58,17 +60,79 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	for _, p := range c.parts {
 		wg.Go(func() {
 			start := time.Now()
-			err := p.u.update(ctx, ch)
+			err := c.run(ctx, p, ch)
 			success := 1.0
 			if err != nil {
 				success = 0
 				c.log.Error("metrics collector failed", "collector", p.name, "err", err)
 			}
-			ch <- prometheus.MustNewConstMetric(scrapeDurationDesc, prometheus.GaugeValue, time.Since(start).Seconds(), p.name)
-			ch <- prometheus.MustNewConstMetric(scrapeSuccessDesc, prometheus.GaugeValue, success, p.name)
+			s := &sender{ch: ch}
+			s.gauge(scrapeDurationDesc, time.Since(start).Seconds(), p.name)
+			s.gauge(scrapeSuccessDesc, success, p.name)
+			if err := s.join(nil); err != nil {
+				c.log.Error("metrics collector failed", "collector", p.name, "err", err)
+			}
 		})
 	}
 	wg.Wait()
+}
+
+// run updates one part. A panic in it is its failure, not the process's:
+// it runs on a goroutine of its own, where nothing else would recover it
+// and the daemon would go down with the scrape.
+func (c *collector) run(ctx context.Context, p part, ch chan<- prometheus.Metric) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
+		}
+	}()
+	return p.u.update(ctx, ch)
+}
+
+// sender sends constant metrics. A metric it cannot make (a label value
+// that is not valid UTF-8, say) is left out and counted as an error
+// instead of panicking as prometheus.MustNewConstMetric would.
+type sender struct {
+	ch      chan<- prometheus.Metric
+	dropped int
+	first   error
+}
+
+// gauge sends a gauge.
+func (s *sender) gauge(d *prometheus.Desc, v float64, labels ...string) {
+	s.send(d, prometheus.GaugeValue, v, labels...)
+}
+
+// counter sends a counter.
+func (s *sender) counter(d *prometheus.Desc, v float64, labels ...string) {
+	s.send(d, prometheus.CounterValue, v, labels...)
+}
+
+func (s *sender) send(d *prometheus.Desc, t prometheus.ValueType, v float64, labels ...string) {
+	m, err := prometheus.NewConstMetric(d, t, v, labels...)
+	if err != nil {
+		if s.dropped == 0 {
+			s.first = err
+		}
+		s.dropped++
+		return
+	}
+	s.ch <- m
+}
+
+// join returns err, or else an error for the metrics left out, or nil.
+// One error stands for all of them: a bad label value (a region key, say)
+// would otherwise repeat in every series that carries it.
+func (s *sender) join(err error) error {
+	switch {
+	case err != nil && s.dropped > 0:
+		return fmt.Errorf("%w; and %d metrics left out, the first: %v", err, s.dropped, s.first)
+	case err != nil:
+		return err
+	case s.dropped > 0:
+		return fmt.Errorf("%d metrics left out, the first: %w", s.dropped, s.first)
+	}
+	return nil
 }
 
 // unixSeconds is t as a Prometheus timestamp value.

@@ -37,6 +37,7 @@ func (c *fileCollector) describe(ch chan<- *prometheus.Desc) {
 }
 
 func (c *fileCollector) update(_ context.Context, ch chan<- prometheus.Metric) error {
+	s := &sender{ch: ch}
 	var errs []error
 	if c.database != "" {
 		fi, err := os.Stat(c.database)
@@ -44,7 +45,7 @@ func (c *fileCollector) update(_ context.Context, ch chan<- prometheus.Metric) e
 			// The pipeline holds it open: a missing database is a fault.
 			errs = append(errs, fmt.Errorf("database: %w", err))
 		} else {
-			ch <- prometheus.MustNewConstMetric(c.dbSize, prometheus.GaugeValue, float64(fi.Size()))
+			s.gauge(c.dbSize, float64(fi.Size()))
 		}
 	}
 	if c.snapshot != "" {
@@ -54,9 +55,9 @@ func (c *fileCollector) update(_ context.Context, ch chan<- prometheus.Metric) e
 		case err != nil:
 			errs = append(errs, fmt.Errorf("snapshot: %w", err))
 		default:
-			ch <- prometheus.MustNewConstMetric(c.snapSize, prometheus.GaugeValue, float64(fi.Size()))
-			ch <- prometheus.MustNewConstMetric(c.snapTime, prometheus.GaugeValue, unixSeconds(fi.ModTime()))
+			s.gauge(c.snapSize, float64(fi.Size()))
+			s.gauge(c.snapTime, unixSeconds(fi.ModTime()))
 		}
 	}
-	return errors.Join(errs...)
+	return s.join(errors.Join(errs...))
 }

@@ -52,26 +52,27 @@ func (c *jobCollector) update(ctx context.Context, ch chan<- prometheus.Metric) 
 	if err != nil {
 		return err
 	}
+	s := &sender{ch: ch}
 	// The configured jobs count their failures from 0 before they first
 	// run, so increase() sees the first failure.
 	failures := map[string]float64{cycleJob: 0}
-	for _, s := range c.cfg.Sources {
-		failures[pullJobPrefix+s.Name] = 0
+	for _, src := range c.cfg.Sources {
+		failures[pullJobPrefix+src.Name] = 0
 	}
 	for _, r := range runs {
 		failures[r.job] = float64(r.failures)
-		ch <- prometheus.MustNewConstMetric(c.firstRun, prometheus.GaugeValue, unixSeconds(r.firstRun), r.job)
+		s.gauge(c.firstRun, unixSeconds(r.firstRun), r.job)
 		if r.lastSuccess.Valid {
-			ch <- prometheus.MustNewConstMetric(c.lastSuccess, prometheus.GaugeValue, unixSeconds(r.lastSuccess.Time), r.job)
+			s.gauge(c.lastSuccess, unixSeconds(r.lastSuccess.Time), r.job)
 		}
 		if r.lastDuration.Valid {
-			ch <- prometheus.MustNewConstMetric(c.duration, prometheus.GaugeValue, r.lastDuration.Float64, r.job)
+			s.gauge(c.duration, r.lastDuration.Float64, r.job)
 		}
 	}
 	for job, n := range failures {
-		ch <- prometheus.MustNewConstMetric(c.failures, prometheus.CounterValue, n, job)
+		s.counter(c.failures, n, job)
 	}
-	return nil
+	return s.join(nil)
 }
 
 // jobStat is one job's line of prom/jobs.sql.

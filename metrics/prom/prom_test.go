@@ -41,10 +41,17 @@ func fixtureDB(t *testing.T) (*sql.DB, string) {
 	return db, path
 }
 
-// fixtureConfig is the SPEC's defaults with three channels of two
-// source kinds; pull:jzplus-b has never run.
+// fixtureConfig is the SPEC's defaults with the regions of
+// testdata/fixture.sql (groningen: GM0014 and GM1966; drenthe: GM0106),
+// an occupancy target for each, and three channels of two source kinds;
+// pull:jzplus-b has never run.
 func fixtureConfig() *config.Config {
 	cfg := config.Default()
+	cfg.Regions = []config.Region{
+		{Key: "groningen", Name: "Groningen", Gemeenten: []string{"GM0014", "GM1966"}},
+		{Key: "drenthe", Name: "Drenthe", Gemeenten: []string{"GM0106"}},
+	}
+	cfg.OccupancyTargets = map[string]float64{"groningen": 15, "drenthe": 5}
 	cfg.Sources = []config.Source{
 		{Name: "jgz-inbox", Source: "jgz", StaleAfter: 35 * 24 * time.Hour},
 		{Name: "jzplus-sftp", Source: "jzplus", StaleAfter: 72 * time.Hour},
@@ -300,8 +307,15 @@ func TestWriteTextfile(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := parseText(t, b)
-	if got["zothuis_kpi_ratio{area=groningen,area_type=region,kpi=spoed_share}"] != 0.68 {
-		t.Errorf("textfile lacks groningen's spoed_share 0.68:\n%s", b)
+	// all: 25 of 40 published; groningen: 17 of 25, withheld for its
+	// complement of 8, lies above 1 - 10/25.
+	for k, want := range map[string]float64{
+		"zothuis_kpi_ratio{area=all,area_type=total,kpi=spoed_share}":                    0.63,
+		"zothuis_kpi_ratio_lower_bound{area=groningen,area_type=region,kpi=spoed_share}": 0.6,
+	} {
+		if v, ok := got[k]; !ok || v != want {
+			t.Errorf("textfile has %s = %v (present %v), want %v:\n%s", k, v, ok, want, b)
+		}
 	}
 	promtool(t, "check", "metrics")(b)
 }
@@ -334,4 +348,55 @@ func lookTool(t *testing.T, name string) string {
 		t.Skipf("%s not found; run make test", name)
 	}
 	return bin
+}
+
+// TestOperationalCountersExact: rows and files accepted, quarantined and
+// refused describe deliveries, not youths, so they stay exact however
+// small (SPEC §2): no rounding to 5, nothing withheld below 10.
+func TestOperationalCountersExact(t *testing.T) {
+	db, _ := fixtureDB(t)
+	got := gather(t, register(t, db, fixtureConfig(), prom.Options{}))
+	for k, want := range map[string]float64{
+		"zothuis_source_rows_accepted_total{source=jgz}":       150,
+		"zothuis_source_rows_accepted_total{source=jzplus}":    40,
+		"zothuis_source_rows_quarantined_total{source=jgz}":    2,
+		"zothuis_source_rows_quarantined_total{source=jzplus}": 6,
+		"zothuis_source_files_refused_total{source=toegang}":   1,
+		"zothuis_source_deliveries_total{source=jzplus}":       2,
+		"zothuis_job_failures_total{name=cycle}":               1,
+	} {
+		if v, ok := got[k]; !ok || v != want {
+			t.Errorf("%s = %v (present %v), want exactly %v", k, v, ok, want)
+		}
+	}
+}
+
+// TestInvalidLabelValueIsAnErrorNotAPanic: a configured region key that
+// cannot be a label value (not UTF-8; the database cannot hold one, the
+// config can) leaves its series out (here its occupancy target) and fails
+// the kpi collector, which alerts operations; it must not panic, which
+// would take zothuis serve down with the scrape, and the rest stays.
+func TestInvalidLabelValueIsAnErrorNotAPanic(t *testing.T) {
+	db, _ := fixtureDB(t)
+	cfg := fixtureConfig()
+	bad := "drenthe\xff"
+	cfg.Regions[1].Key = bad
+	cfg.OccupancyTargets = map[string]float64{bad: 5}
+	got := gather(t, register(t, db, cfg, prom.Options{}))
+	for k, want := range map[string]float64{
+		"zothuis_scrape_collector_success{collector=kpi}":             0,
+		"zothuis_scrape_collector_success{collector=sources}":         1,
+		"zothuis_kpi_threshold_ratio{kpi=spoed_share}":                0.5,
+		"zothuis_kpi_ratio{area=all,area_type=total,kpi=spoed_share}": 0.63,
+		"zothuis_kpi_figure{area=all,area_type=total,kpi=placements}": 40,
+	} {
+		if v, ok := got[k]; !ok || v != want {
+			t.Errorf("%s = %v (present %v), want %v", k, v, ok, want)
+		}
+	}
+	for k := range got {
+		if strings.Contains(k, "drenthe") {
+			t.Errorf("series with the invalid key exposed: %q", k)
+		}
+	}
 }

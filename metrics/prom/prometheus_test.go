@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
@@ -66,9 +67,14 @@ func pipelineDB(t *testing.T) string {
 
 func buildPipeline(ctx context.Context, dir, dbPath string) error {
 	sourceKey, researchKey := bytes.Repeat([]byte("s"), 32), bytes.Repeat([]byte("r"), 32)
+	// The data run to the start of this month, so that the latest complete
+	// month has a full window whenever the test runs: `zothuis serve`
+	// recomputes the KPIs at the real now. Enough youths that both regions
+	// publish their spoed_share in every month.
+	now := time.Now()
+	to := kpi.LatestCompleteMonth(now).AddDate(0, 1, 0)
 	gen, err := synth.Generate(ctx, filepath.Join(dir, "raw"), synth.Options{
-		Youths: 3000, Seed: 7,
-		From: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC),
+		Youths: 20000, Seed: 7, From: to.AddDate(-2, -9, 0), To: to,
 	})
 	if err != nil {
 		return err
@@ -90,8 +96,7 @@ func buildPipeline(ctx context.Context, dir, dbPath string) error {
 			}
 		}
 	}
-	// A fixed now: report month 2026-10, whatever today is.
-	_, err = kpi.Refresh(ctx, db, config.Default(), time.Date(2026, 11, 15, 12, 0, 0, 0, time.UTC))
+	_, err = kpi.Refresh(ctx, db, config.Default(), now)
 	return err
 }
 
@@ -498,4 +503,16 @@ func TestPipelineTextfile(t *testing.T) {
 	if ratios == 0 {
 		t.Errorf("no zothuis_kpi_ratio in the textfile:\n%s", b)
 	}
+
+	// Every per-area series is what kpi.Publish publishes for the month,
+	// and every share its published numerator over its denominator.
+	var month time.Time
+	if err := db.QueryRowContext(ctx, `SELECT max(month) FROM kpi_history`).Scan(&month); err != nil {
+		t.Fatal(err)
+	}
+	pub := published(t, db, config.Default(), month)
+	if diff := cmp.Diff(publishedSeries(pub), kpiSeries(got)); diff != "" {
+		t.Errorf("KPI series against kpi.Publish (-want +got):\n%s", diff)
+	}
+	checkRatios(t, got, pub.Output())
 }

@@ -56,17 +56,18 @@ func (c *sourceCollector) describe(ch chan<- *prometheus.Desc) {
 }
 
 func (c *sourceCollector) update(ctx context.Context, ch chan<- prometheus.Metric) error {
+	s := &sender{ch: ch}
 	// The configured expectation, per kind: the shortest of its channels.
 	stale := map[string]time.Duration{}
 	kindOf := map[string]string{} // pull job name to source kind
-	for _, s := range c.cfg.Sources {
-		if d, ok := stale[s.Source]; !ok || s.StaleAfter < d {
-			stale[s.Source] = s.StaleAfter
+	for _, src := range c.cfg.Sources {
+		if d, ok := stale[src.Source]; !ok || src.StaleAfter < d {
+			stale[src.Source] = src.StaleAfter
 		}
-		kindOf[pullJobPrefix+s.Name] = s.Source
+		kindOf[pullJobPrefix+src.Name] = src.Source
 	}
 	for kind, d := range stale {
-		ch <- prometheus.MustNewConstMetric(c.staleAfter, prometheus.GaugeValue, d.Seconds(), kind)
+		s.gauge(c.staleAfter, d.Seconds(), kind)
 	}
 
 	byKind := map[string]*sourceTotals{}
@@ -79,22 +80,24 @@ func (c *sourceCollector) update(ctx context.Context, ch chan<- prometheus.Metri
 		}
 		return byKind[kind]
 	}
-	if err := c.deliveries(ctx, ch, get); err != nil {
-		return err
+	if err := c.deliveries(ctx, s, get); err != nil {
+		return s.join(err)
 	}
 	if err := c.refusals(ctx, get); err != nil {
-		return err
+		return s.join(err)
 	}
+	// Exact: they count deliveries, not youths, so disclosure control
+	// does not apply (SPEC §2), and operations need every row.
 	for kind, t := range byKind {
-		ch <- prometheus.MustNewConstMetric(c.files, prometheus.CounterValue, t.files, kind)
-		ch <- prometheus.MustNewConstMetric(c.accepted, prometheus.CounterValue, t.accepted, kind)
-		ch <- prometheus.MustNewConstMetric(c.quarantined, prometheus.CounterValue, t.quarantined, kind)
-		ch <- prometheus.MustNewConstMetric(c.refused, prometheus.CounterValue, t.refused, kind)
+		s.counter(c.files, t.files, kind)
+		s.counter(c.accepted, t.accepted, kind)
+		s.counter(c.quarantined, t.quarantined, kind)
+		s.counter(c.refused, t.refused, kind)
 	}
-	return c.firstPulls(ctx, ch, kindOf)
+	return s.join(c.firstPulls(ctx, s, kindOf))
 }
 
-func (c *sourceCollector) deliveries(ctx context.Context, ch chan<- prometheus.Metric, get func(string) *sourceTotals) error {
+func (c *sourceCollector) deliveries(ctx context.Context, s *sender, get func(string) *sourceTotals) error {
 	rows, err := c.db.QueryContext(ctx, zsql.Query("prom/deliveries.sql"))
 	if err != nil {
 		return fmt.Errorf("deliveries: %w", err)
@@ -110,7 +113,7 @@ func (c *sourceCollector) deliveries(ctx context.Context, ch chan<- prometheus.M
 		t := get(kind)
 		t.files, t.accepted, t.quarantined = float64(files), float64(accepted), float64(quarantined)
 		if last.Valid {
-			ch <- prometheus.MustNewConstMetric(c.lastDelivery, prometheus.GaugeValue, unixSeconds(last.Time), kind)
+			s.gauge(c.lastDelivery, unixSeconds(last.Time), kind)
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -144,7 +147,7 @@ type sourceTotals struct{ files, accepted, quarantined, refused float64 }
 
 // firstPulls sends, per configured source kind, when any of its pull
 // jobs first ran, so that a source that never delivers is noticed too.
-func (c *sourceCollector) firstPulls(ctx context.Context, ch chan<- prometheus.Metric, kindOf map[string]string) error {
+func (c *sourceCollector) firstPulls(ctx context.Context, s *sender, kindOf map[string]string) error {
 	runs, err := jobStats(ctx, c.db)
 	if err != nil {
 		return err
@@ -160,7 +163,7 @@ func (c *sourceCollector) firstPulls(ctx context.Context, ch chan<- prometheus.M
 		}
 	}
 	for kind, t := range first {
-		ch <- prometheus.MustNewConstMetric(c.firstPull, prometheus.GaugeValue, unixSeconds(t), kind)
+		s.gauge(c.firstPull, unixSeconds(t), kind)
 	}
 	return nil
 }

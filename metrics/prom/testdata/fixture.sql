@@ -1,7 +1,7 @@
 -- A small pipeline history with known metrics (see kpi.prom and
 -- pipeline.prom): two report months of KPIs, deliveries, a refusal and
--- job runs. Areas: GM0014 + GM1966 = groningen, GM0106 = drenthe, the
--- regions add up to all; GM1966 is too small to publish.
+-- job runs. Areas (fixtureConfig): GM0014 + GM1966 = groningen, GM0106 =
+-- drenthe, the regions add up to all; GM1966 is too small to publish.
 
 INSERT INTO deliveries (source, file_name, sha256, format, received_at, rows_accepted, rows_quarantined) VALUES
     ('jgz',    'jgz_2026q3.csv',     'a1', 'csv',     '2026-11-01 10:00:00+00', 100, 2),
@@ -26,11 +26,26 @@ INSERT INTO kpi_targets VALUES
     ('va_coverage', 1.0, '2027-12-01', false);
 
 INSERT INTO kpi_history (month, window_start, window_end, kpi, area_type, area, numerator, denominator, value, n_values) VALUES
-    -- first window: the glide path starts here
-    ('2025-10-01', '2024-11-01', '2025-10-31', 'placements',  'total', 'all', NULL, NULL, 40,   40),
-    ('2025-10-01', '2024-11-01', '2025-10-31', 'spoed_share', 'total', 'all', 30,   40,   0.75, 40),
-    ('2025-10-01', '2024-11-01', '2025-10-31', 'va_coverage', 'total', 'all', 4,    8,    0.5,  8),
-    -- the report month
+    -- first window: the glide paths start from what it published. Its
+    -- municipalities have no rows (0: withheld). perspective_education of
+    -- drenthe is 0, so groningen's is withheld with it: only all has
+    -- that glide path; va_coverage's denominator is too small for any.
+    ('2025-10-01', '2024-11-01', '2025-10-31', 'placements',  'total',  'all',       NULL, NULL, 50,   50),
+    ('2025-10-01', '2024-11-01', '2025-10-31', 'placements',  'region', 'groningen', NULL, NULL, 30,   30),
+    ('2025-10-01', '2024-11-01', '2025-10-31', 'placements',  'region', 'drenthe',   NULL, NULL, 20,   20),
+    ('2025-10-01', '2024-11-01', '2025-10-31', 'spoed_share', 'total',  'all',       30,   50,   0.6,  50),
+    ('2025-10-01', '2024-11-01', '2025-10-31', 'spoed_share', 'region', 'groningen', 20,   30,   0.6666666666666666, 30),
+    ('2025-10-01', '2024-11-01', '2025-10-31', 'spoed_share', 'region', 'drenthe',   10,   20,   0.5,  20),
+    ('2025-10-01', '2024-11-01', '2025-10-31', 'perspective_education', 'total',  'all',       20, 50, 0.4, 50),
+    ('2025-10-01', '2024-11-01', '2025-10-31', 'perspective_education', 'region', 'groningen', 20, 30, 0.6666666666666666, 30),
+    ('2025-10-01', '2024-11-01', '2025-10-31', 'perspective_education', 'region', 'drenthe',   0,  20, 0.0, 20),
+    ('2025-10-01', '2024-11-01', '2025-10-31', 'va_coverage', 'total',  'all',       4,    8,    0.5,  8),
+    ('2025-10-01', '2024-11-01', '2025-10-31', 'occupancy',   'total',  'all',       NULL, NULL, 35,   35),
+    ('2025-10-01', '2024-11-01', '2025-10-31', 'occupancy',   'region', 'groningen', NULL, NULL, 25,   25),
+    ('2025-10-01', '2024-11-01', '2025-10-31', 'occupancy',   'region', 'drenthe',   NULL, NULL, 10,   10),
+    -- the report month. spoed_share: all 24 of 40 (published 25 of 40);
+    -- groningen 17 of 25 is withheld for its complement of 8 and lies
+    -- above 1 - 10/25; drenthe 7 of 15 has both sides small: no bound.
     ('2026-10-01', '2025-11-01', '2026-10-31', 'placements', 'total',    'all',       NULL, NULL, 40, 40),
     ('2026-10-01', '2025-11-01', '2026-10-31', 'placements', 'region',   'groningen', NULL, NULL, 25, 25),
     ('2026-10-01', '2025-11-01', '2026-10-31', 'placements', 'region',   'drenthe',   NULL, NULL, 15, 15),
@@ -60,4 +75,15 @@ INSERT INTO kpi_history (month, window_start, window_end, kpi, area_type, area, 
     ('2026-10-01', '2025-11-01', '2026-10-31', 'median_stay_days', 'region',   'drenthe',   NULL, NULL, 90,    4),
     ('2026-10-01', '2025-11-01', '2026-10-31', 'median_stay_days', 'gemeente', 'GM0014',    NULL, NULL, 100,   7),
     ('2026-10-01', '2025-11-01', '2026-10-31', 'median_stay_days', 'gemeente', 'GM1966',    NULL, NULL, NULL,  0),
-    ('2026-10-01', '2025-11-01', '2026-10-31', 'median_stay_days', 'gemeente', 'GM0106',    NULL, NULL, 90,    4);
+    ('2026-10-01', '2025-11-01', '2026-10-31', 'median_stay_days', 'gemeente', 'GM0106',    NULL, NULL, 90,    4),
+    ('2026-10-01', '2025-11-01', '2026-10-31', 'median_wait_days', 'total',    'all',       NULL, NULL, 20,    40),
+    ('2026-10-01', '2025-11-01', '2026-10-31', 'outflow',          'total',    'all',       NULL, NULL, 22,    22),
+    ('2026-10-01', '2025-11-01', '2026-10-31', 'occupancy', 'total',    'all',       NULL, NULL, 30, 30),
+    ('2026-10-01', '2025-11-01', '2026-10-31', 'occupancy', 'region',   'groningen', NULL, NULL, 20, 20),
+    ('2026-10-01', '2025-11-01', '2026-10-31', 'occupancy', 'region',   'drenthe',   NULL, NULL, 10, 10),
+    ('2026-10-01', '2025-11-01', '2026-10-31', 'occupancy', 'gemeente', 'GM0014',    NULL, NULL, 18, 18),
+    ('2026-10-01', '2025-11-01', '2026-10-31', 'occupancy', 'gemeente', 'GM1966',    NULL, NULL, 2,  2),
+    ('2026-10-01', '2025-11-01', '2026-10-31', 'occupancy', 'gemeente', 'GM0106',    NULL, NULL, 10, 10),
+    ('2026-10-01', '2025-11-01', '2026-10-31', 'readmitted_365', 'total', 'all',     3,    30,   0.1,  30),
+    -- placements of a municipality no region lists: the data-quality count
+    ('2026-10-01', '2025-11-01', '2026-10-31', 'placements', 'outside', 'outside', NULL, NULL, 13, 13);
