@@ -73,9 +73,9 @@ FUZZ_TARGETS := \
 	./ingest/contract:FuzzCheckHeader \
 	./ingest:FuzzReadRows \
 	./ingest:FuzzIngestFile \
-	./metrics/disclosure:FuzzCount \
-	./metrics/disclosure:FuzzRatio \
-	./metrics/disclosure:FuzzComplement
+	./disclosure:FuzzCount \
+	./disclosure:FuzzRatio \
+	./disclosure:FuzzComplement
 
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \

@@ -82,6 +82,26 @@ func (p Policy) Count(n int) (published int, ok bool) {
 	return r, true
 }
 
+// Interval is what a published count stands for: the true counts from lo
+// to hi that Count publishes as pub. A reader who knows the rules knows
+// this much.
+func (p Policy) Interval(pub int) (lo, hi int) {
+	lo, hi = pub, pub
+	for n := pub - 1; n >= 0; n-- {
+		if q, ok := p.Count(n); !ok || q != pub {
+			break
+		}
+		lo = n
+	}
+	for n := pub + 1; ; n++ {
+		if q, ok := p.Count(n); !ok || q != pub {
+			break
+		}
+		hi = n
+	}
+	return lo, hi
+}
+
 // Ratio is the published value of a ratio: the published numerator over
 // the published denominator, to 0.01, so a reader can check it against the
 // two counts beside it.

@@ -7,8 +7,8 @@ import (
 )
 
 // FuzzCount checks the published form of any count under any threshold:
-// below the threshold it is withheld; otherwise it is a multiple of 5, never
-// below the threshold, within rounding distance of the truth, and
+// below the threshold it is withheld; otherwise it is a multiple of 5,
+// never below the threshold, within rounding distance of the truth, and
 // publishing a published figure again changes nothing.
 func FuzzCount(f *testing.F) {
 	for _, s := range [][2]int{{10, 9}, {10, 10}, {10, 12}, {10, 13}, {12, 12}, {5, 7}, {4, 100}, {10, -3}, {13, 1 << 40}} {
@@ -29,8 +29,8 @@ func FuzzCount(f *testing.F) {
 			t.Fatal(err)
 		}
 		pub, ok := p.Count(n)
-		if ok != (n >= threshold) {
-			t.Fatalf("threshold %d: Count(%d) published %v", threshold, n, ok)
+		if ok != (n >= threshold) || ok == p.Small(n) {
+			t.Fatalf("threshold %d: Count(%d) published %v, Small %v", threshold, n, ok, p.Small(n))
 		}
 		if !ok {
 			return
@@ -44,11 +44,15 @@ func FuzzCount(f *testing.F) {
 	})
 }
 
-// FuzzRatio checks that a ratio is shown only over at least MinBasis
-// placements (never fewer than 10), lies in [0, 1] for a numerator within
-// its denominator, and is the true ratio rounded to 0.01.
+// FuzzRatio publishes a ratio of any numerator and denominator as package
+// kpi does and checks: a value only where numerator, complement and
+// denominator are at least the threshold; the value is the published
+// numerator over the published denominator to 0.01, in [0, 1], and 0 or 1
+// only over a published denominator of 200 or more (where both sides at
+// least T can still round to 0.00 or 1.00); where only one side is small,
+// the bound of the published denominator holds for the truth.
 func FuzzRatio(f *testing.F) {
-	for _, s := range [][3]int{{10, 12, 17}, {10, 3, 9}, {5, 3, 9}, {15, 7, 14}, {10, 0, 0}, {10, 1, 200}} {
+	for _, s := range [][3]int{{10, 12, 17}, {10, 3, 9}, {5, 3, 9}, {15, 7, 14}, {10, 0, 0}, {10, 1, 200}, {10, 9, 19}, {10, 10, 19}, {12, 12, 24}} {
 		f.Add(s[0], s[1], s[2])
 	}
 	f.Fuzz(func(t *testing.T, threshold, num, den int) {
@@ -59,16 +63,34 @@ func FuzzRatio(f *testing.F) {
 		if err != nil {
 			return
 		}
-		v, ok := p.Ratio(num, den)
-		if ok != (den >= 10 && den >= threshold) {
-			t.Fatalf("threshold %d: Ratio(%d, %d) shown %v", threshold, num, den, ok)
-		}
-		if !ok {
-			return
+		pubDen, denOK := p.Count(den)
+		smallNum, smallComp := p.Small(num), p.Small(den-num)
+		if !denOK {
+			return // no ratio and no bound without a published denominator
 		}
 		exact := float64(num) / float64(den)
-		if v < 0 || v > 1 || math.Abs(v-exact) > 0.005+1e-9 || math.Abs(v*100-math.Round(v*100)) > 1e-9 {
-			t.Fatalf("Ratio(%d, %d) = %v, exact %v", num, den, v, exact)
+		switch {
+		case !smallNum && !smallComp:
+			pubNum, ok := p.Count(num)
+			if !ok {
+				t.Fatalf("threshold %d: numerator %d of %d withheld", threshold, num, den)
+			}
+			v := Ratio(pubNum, pubDen)
+			want := math.Round(float64(pubNum)/float64(pubDen)*100) / 100
+			if v != want || v < 0 || v > 1 || math.Abs(v*100-math.Round(v*100)) > 1e-9 {
+				t.Fatalf("threshold %d: %d/%d published as %d/%d = %v, want %v", threshold, num, den, pubNum, pubDen, v, want)
+			}
+			if (v == 0 || v == 1) && pubDen < 200 {
+				t.Fatalf("threshold %d: %d/%d published as %d/%d = %v: everyone or no one over a small group", threshold, num, den, pubNum, pubDen, v)
+			}
+		case smallNum && !smallComp:
+			if b := p.UpperBound(pubDen); exact >= b {
+				t.Fatalf("threshold %d: %d/%d = %v, not under its bound %v (published denominator %d)", threshold, num, den, exact, b, pubDen)
+			}
+		case smallComp && !smallNum:
+			if b := p.LowerBound(pubDen); exact <= b {
+				t.Fatalf("threshold %d: %d/%d = %v, not above its bound %v (published denominator %d)", threshold, num, den, exact, b, pubDen)
+			}
 		}
 	})
 }
@@ -76,9 +98,10 @@ func FuzzRatio(f *testing.F) {
 // FuzzComplement builds a table from arbitrary bytes: a tree of an
 // overall total, regions and their municipalities, counts from the bytes,
 // plus arbitrary extra relations. After primary and complementary
-// suppression: no relation has exactly one withheld cell (none can be
-// recovered by subtraction), a cell withheld before stays withheld, and
-// every published cell is at or above the threshold.
+// suppression: a cell withheld before stays withheld; no whole is
+// withheld unless it was withheld already or is a part elsewhere; and no
+// relation has exactly one withheld cell, its whole included, while one
+// of its parts is open.
 func FuzzComplement(f *testing.F) {
 	f.Add(uint8(10), []byte{3, 12, 40, 7, 2, 25, 9, 30, 1})
 	f.Add(uint8(5), []byte{1, 4})
@@ -99,69 +122,66 @@ func FuzzComplement(f *testing.F) {
 			return b
 		}
 		cells := []Cell{{}} // all
-		var relations [][]int
-		all := []int{0}
+		var relations []Relation
+		all := Relation{Whole: 0}
 		for r, regions := 0, 1+next()%4; r < regions; r++ {
 			ri := len(cells)
 			cells = append(cells, Cell{})
-			all = append(all, ri)
-			rel := []int{ri}
+			all.Parts = append(all.Parts, ri)
+			rel := Relation{Whole: ri}
 			for m, n := 0, 1+next()%8; m < n; m++ {
 				v := next() % 60
 				cells = append(cells, Cell{Value: v})
 				cells[ri].Value += v
-				rel = append(rel, len(cells)-1)
+				rel.Parts = append(rel.Parts, len(cells)-1)
 			}
 			relations = append(relations, rel)
 		}
-		for _, i := range all[1:] {
+		for _, i := range all.Parts {
 			cells[0].Value += cells[i].Value
 		}
 		relations = append(relations, all)
-		// Extra relations from the rest of the bytes: each of distinct
-		// cells, as a breakdown by another dimension would be.
-		for len(data) >= 2 {
-			n := 2 + next()%4
-			seen := map[int]bool{}
-			var rel []int
-			for k := 0; k < n && len(data) > 0; k++ {
-				i := next() % len(cells)
-				if !seen[i] {
+		// Extra relations from the rest of the bytes, as a breakdown by
+		// another dimension would add: a whole and distinct parts.
+		for len(data) >= 3 {
+			whole := next() % len(cells)
+			seen := map[int]bool{whole: true}
+			rel := Relation{Whole: whole}
+			for k, n := 0, 1+next()%4; k < n && len(data) > 0; k++ {
+				if i := next() % len(cells); !seen[i] {
 					seen[i] = true
-					rel = append(rel, i)
+					rel.Parts = append(rel.Parts, i)
 				}
 			}
-			if len(rel) >= 2 {
+			if len(rel.Parts) > 0 {
 				relations = append(relations, rel)
 			}
 		}
 		primary := make([]bool, len(cells))
 		for i := range cells {
-			if _, ok := p.Count(cells[i].Value); !ok {
-				cells[i].Withheld = true
-				primary[i] = true
-			}
+			primary[i] = p.Small(cells[i].Value)
+			cells[i].Withheld = primary[i]
 		}
 		if err := Complement(cells, relations); err != nil {
 			t.Fatal(err)
+		}
+		isPart := make([]bool, len(cells))
+		for _, rel := range relations {
+			for _, i := range rel.Parts {
+				isPart[i] = true
+			}
 		}
 		for i, c := range cells {
 			if primary[i] && !c.Withheld {
 				t.Fatalf("cell %d was withheld and is published after Complement", i)
 			}
-			if !c.Withheld && c.Value < threshold {
-				t.Fatalf("cell %d of %d published below threshold %d", i, c.Value, threshold)
+			if c.Withheld && !primary[i] && !isPart[i] {
+				t.Fatalf("cell %d, a whole and no part, withheld to protect a part", i)
 			}
 		}
 		for _, rel := range relations {
-			n := 0
-			for _, i := range rel {
-				if cells[i].Withheld {
-					n++
-				}
-			}
-			if n == 1 {
-				t.Fatalf("relation %v has exactly one withheld cell: %+v", rel, cells)
+			if exposed(rel, func(i int) bool { return cells[i].Withheld }) {
+				t.Fatalf("relation %+v has exactly one withheld cell and an open part: %+v", rel, cells)
 			}
 		}
 	})

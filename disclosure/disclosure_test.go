@@ -2,17 +2,21 @@ package disclosure
 
 import (
 	"errors"
+	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/zothuis/zothuis/disclosure/attack"
 )
 
 func TestNew(t *testing.T) {
 	for _, tt := range []struct {
 		threshold int
 		wantErr   bool
-	}{{4, true}, {0, true}, {5, false}, {10, false}, {25, false}} {
+	}{{4, true}, {0, true}, {-10, true}, {5, false}, {10, false}, {25, false}} {
 		_, err := New(tt.threshold)
 		if got := errors.Is(err, ErrThreshold); got != tt.wantErr {
 			t.Errorf("New(%d) error = %v, want ErrThreshold: %v", tt.threshold, err, tt.wantErr)
@@ -20,172 +24,544 @@ func TestNew(t *testing.T) {
 	}
 }
 
+func mustPolicy(t testing.TB, threshold int) Policy {
+	t.Helper()
+	p, err := New(threshold)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 func TestCount(t *testing.T) {
 	type out struct {
-		V  int
-		OK bool
+		V     int
+		OK    bool
+		Small bool
 	}
 	tests := []struct {
 		threshold, n int
 		want         out
 	}{
-		{10, 0, out{0, false}},
-		{10, 9, out{0, false}},
-		{10, 10, out{10, true}},
-		{10, 12, out{10, true}},
-		{10, 13, out{15, true}},
-		{10, 17, out{15, true}},
-		{10, 18, out{20, true}},
-		{10, 102, out{100, true}},
-		{5, 5, out{5, true}},
-		{5, 7, out{5, true}},
-		{5, 8, out{10, true}},
-		{12, 11, out{0, false}},
-		{12, 12, out{15, true}}, // 10 would fall below the threshold
+		{10, 0, out{0, false, true}}, // zero is withheld like any small count
+		{10, 9, out{0, false, true}},
+		{10, 10, out{10, true, false}},
+		{10, 12, out{10, true, false}},
+		{10, 13, out{15, true, false}},
+		{10, 17, out{15, true, false}},
+		{10, 18, out{20, true, false}},
+		{10, 102, out{100, true, false}},
+		{10, 103, out{105, true, false}},
+		{5, 5, out{5, true, false}},
+		{5, 7, out{5, true, false}},
+		{5, 8, out{10, true, false}},
+		{12, 11, out{0, false, true}},
+		{12, 12, out{15, true, false}}, // 10 would be below the threshold
+		{13, 17, out{15, true, false}},
+		{8, 8, out{10, true, false}},
 	}
 	for _, tt := range tests {
-		p, err := New(tt.threshold)
-		if err != nil {
-			t.Fatal(err)
-		}
+		p := mustPolicy(t, tt.threshold)
 		v, ok := p.Count(tt.n)
-		if diff := cmp.Diff(tt.want, out{v, ok}); diff != "" {
+		if diff := cmp.Diff(tt.want, out{v, ok, p.Small(tt.n)}); diff != "" {
 			t.Errorf("threshold %d, Count(%d) (-want +got):\n%s", tt.threshold, tt.n, diff)
 		}
 	}
 }
 
-func TestRatioAndMedian(t *testing.T) {
-	p5, _ := New(5)
-	p10, _ := New(10)
-	p15, _ := New(15)
+func TestRatio(t *testing.T) {
 	tests := []struct {
-		name   string
-		p      Policy
-		num    int
-		den    int
-		want   float64
-		wantOK bool
+		num, den int
+		want     float64
 	}{
-		{"twelve of seventeen", p10, 12, 17, 0.71, true},
-		{"nine placements", p10, 3, 9, 0, false},
-		{"ten placements", p10, 3, 10, 0.3, true},
-		{"threshold 5 still needs 10", p5, 3, 9, 0, false},
-		{"threshold 15 needs 15", p15, 7, 14, 0, false},
-		{"zero denominator", p10, 0, 0, 0, false},
-		{"rounds half up", p10, 1, 200, 0.01, true},
+		{15, 20, 0.75},
+		{10, 15, 0.67},
+		{20, 30, 0.67},
+		{10, 30, 0.33},
+		{1, 200, 0.01}, // half rounds away from zero
+		{45, 100, 0.45},
+		{85, 170, 0.5},
 	}
 	for _, tt := range tests {
-		got, ok := tt.p.Ratio(tt.num, tt.den)
-		if got != tt.want || ok != tt.wantOK {
-			t.Errorf("%s: Ratio(%d, %d) = %v, %v; want %v, %v", tt.name, tt.num, tt.den, got, ok, tt.want, tt.wantOK)
+		if got := Ratio(tt.num, tt.den); got != tt.want {
+			t.Errorf("Ratio(%d, %d) = %v, want %v", tt.num, tt.den, got, tt.want)
 		}
-	}
-	if _, ok := p10.Median(120, 12, 9); ok {
-		t.Error("Median over 9 values published")
-	}
-	if v, ok := p10.Median(120.5, 12, 10); !ok || v != 120.5 {
-		t.Errorf("Median(120.5, 12, 10) = %v, %v", v, ok)
 	}
 }
 
-// TestComplementSingleChild: a region of one municipality equals it, so a
-// withheld municipality takes the region total with it.
-func TestComplementSingleChild(t *testing.T) {
-	cells := []Cell{{Value: 7, Withheld: true}, {Value: 7}}
-	if err := Complement(cells, [][]int{{1, 0}}); err != nil {
+func TestBounds(t *testing.T) {
+	p := mustPolicy(t, 10)
+	tests := []struct {
+		pubDen       int
+		upper, lower float64
+	}{
+		{10, 1, 0},
+		{20, 0.5, 0.5},
+		{40, 0.25, 0.75},
+		{200, 0.05, 0.95},
+	}
+	for _, tt := range tests {
+		if got := p.UpperBound(tt.pubDen); got != tt.upper {
+			t.Errorf("UpperBound(%d) = %v, want %v", tt.pubDen, got, tt.upper)
+		}
+		if got := p.LowerBound(tt.pubDen); got != tt.lower {
+			t.Errorf("LowerBound(%d) = %v, want %v", tt.pubDen, got, tt.lower)
+		}
+	}
+}
+
+// TestBoundsHold checks that the bounds the dashboard and the metrics show
+// for a withheld ratio hold for every truth the published counts can
+// stand for: where the numerator is below T and the complement is not,
+// the ratio lies under UpperBound of the published denominator; where the
+// complement is below T and the numerator is not, above LowerBound.
+func TestBoundsHold(t *testing.T) {
+	checked := 0
+	for threshold := MinThreshold; threshold <= 25; threshold++ {
+		p := mustPolicy(t, threshold)
+		for den := threshold; den <= 400; den++ {
+			pubDen, ok := p.Count(den)
+			if !ok {
+				t.Fatalf("threshold %d: denominator %d withheld", threshold, den)
+			}
+			for num := 0; num <= den; num++ {
+				r := float64(num) / float64(den)
+				switch {
+				case p.Small(num) && !p.Small(den-num):
+					checked++
+					if r >= p.UpperBound(pubDen) {
+						t.Errorf("threshold %d: %d/%d = %.4f published as under %.4f (published denominator %d)", threshold, num, den, r, p.UpperBound(pubDen), pubDen)
+					}
+				case p.Small(den-num) && !p.Small(num):
+					checked++
+					if r <= p.LowerBound(pubDen) {
+						t.Errorf("threshold %d: %d/%d = %.4f published as above %.4f (published denominator %d)", threshold, num, den, r, p.LowerBound(pubDen), pubDen)
+					}
+				}
+			}
+		}
+	}
+	t.Logf("%d withheld ratios checked against their bounds", checked)
+}
+
+func TestMedian(t *testing.T) {
+	p := mustPolicy(t, 10)
+	type out struct {
+		V  float64
+		OK bool
+	}
+	tests := []struct {
+		name      string
+		days      float64
+		published bool
+		values    int
+		want      out
+	}{
+		{"whole weeks", 120.5, true, 10, out{119, true}},
+		{"rounds to the nearest week", 124, true, 25, out{126, true}},
+		{"one value behind it too few", 120, true, 9, out{0, false}},
+		{"area withheld", 120, false, 40, out{0, false}},
+		{"no median", math.NaN(), true, 40, out{0, false}},
+		{"zero days", 0, true, 10, out{0, true}},
+	}
+	for _, tt := range tests {
+		v, ok := p.Median(tt.days, tt.published, tt.values)
+		if diff := cmp.Diff(tt.want, out{v, ok}); diff != "" {
+			t.Errorf("%s: Median(%v, %v, %d) (-want +got):\n%s", tt.name, tt.days, tt.published, tt.values, diff)
+		}
+	}
+}
+
+func TestComplement(t *testing.T) {
+	tests := []struct {
+		name      string
+		cells     []Cell
+		relations []Relation
+		want      []bool
+	}{
+		{
+			name:      "one withheld part takes the next smallest with it",
+			cells:     []Cell{{Value: 60}, {Value: 3, Withheld: true}, {Value: 30}, {Value: 20}, {Value: 7, Withheld: false}},
+			relations: []Relation{{Whole: 0, Parts: []int{1, 2, 3}}},
+			want:      []bool{false, true, false, true, false},
+		},
+		{
+			name:      "ties go to the lower index",
+			cells:     []Cell{{Value: 43}, {Value: 3, Withheld: true}, {Value: 20}, {Value: 20}},
+			relations: []Relation{{Whole: 0, Parts: []int{1, 2, 3}}},
+			want:      []bool{false, true, true, false},
+		},
+		{
+			name:      "two withheld parts are enough",
+			cells:     []Cell{{Value: 50}, {Value: 3, Withheld: true}, {Value: 4, Withheld: true}, {Value: 43}},
+			relations: []Relation{{Whole: 0, Parts: []int{1, 2, 3}}},
+			want:      []bool{false, true, true, false},
+		},
+		{
+			name:      "the whole is never withheld for a part, even its only part",
+			cells:     []Cell{{Value: 7}, {Value: 7, Withheld: true}},
+			relations: []Relation{{Whole: 0, Parts: []int{1}}},
+			want:      []bool{false, true},
+		},
+		{
+			name: "a part withheld in one relation is a whole in the next",
+			// all = 0 (regions 1, 2); region 1 = munis 3, 4; region 2 = 5, 6.
+			cells: []Cell{{Value: 80}, {Value: 40}, {Value: 40}, {Value: 5, Withheld: true}, {Value: 35}, {Value: 20}, {Value: 20}},
+			relations: []Relation{
+				{Whole: 0, Parts: []int{1, 2}},
+				{Whole: 1, Parts: []int{3, 4}},
+				{Whole: 2, Parts: []int{5, 6}},
+			},
+			want: []bool{false, false, false, true, true, false, false},
+		},
+		{
+			name: "a whole withheld elsewhere is protected by a part",
+			// all = 0 (regions 1, 2); region 2 is small, so region 1 is
+			// withheld in all, and would be the sum of its open parts.
+			cells: []Cell{{Value: 60}, {Value: 52}, {Value: 8, Withheld: true}, {Value: 30}, {Value: 22}, {Value: 5, Withheld: true}, {Value: 3, Withheld: true}},
+			relations: []Relation{
+				{Whole: 0, Parts: []int{1, 2}},
+				{Whole: 1, Parts: []int{3, 4}},
+				{Whole: 2, Parts: []int{5, 6}},
+			},
+			want: []bool{false, true, true, false, true, true, true},
+		},
+		{
+			name:  "a zero part counts as withheld",
+			cells: []Cell{{Value: 30}, {Value: 0, Withheld: true}, {Value: 12}, {Value: 18}},
+			relations: []Relation{
+				{Whole: 0, Parts: []int{1, 2, 3}},
+			},
+			want: []bool{false, true, true, false},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := Complement(tt.cells, tt.relations); err != nil {
+				t.Fatal(err)
+			}
+			got := make([]bool, len(tt.cells))
+			for i, c := range tt.cells {
+				got[i] = c.Withheld
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("withheld (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestComplementBadRelation(t *testing.T) {
+	for _, rels := range [][]Relation{
+		{{Whole: 0, Parts: []int{2}}},
+		{{Whole: 5, Parts: []int{0}}},
+		{{Whole: 0, Parts: []int{-1}}},
+	} {
+		if err := Complement([]Cell{{}, {}}, rels); !errors.Is(err, ErrRelation) {
+			t.Errorf("Complement over %+v: err = %v, want ErrRelation", rels, err)
+		}
+	}
+}
+
+// randomTree is a random area tree: cell 0 is all, then each region
+// followed by its municipalities, with placements (den) and a numerator
+// of each; relations as kpi.AreaTree builds them.
+type randomTree struct {
+	den, num  []int
+	relations []Relation
+}
+
+func newRandomTree(r *rand.Rand, threshold int) randomTree {
+	tr := randomTree{den: []int{0}, num: []int{0}}
+	all := Relation{Whole: 0}
+	for reg, n := 0, 1+r.IntN(3); reg < n; reg++ {
+		ri := len(tr.den)
+		tr.den, tr.num = append(tr.den, 0), append(tr.num, 0)
+		all.Parts = append(all.Parts, ri)
+		rel := Relation{Whole: ri}
+		for m, k := 0, 1+r.IntN(12); m < k; m++ {
+			var d int
+			switch r.IntN(4) {
+			case 0:
+				d = r.IntN(threshold) // small, zero included
+			case 1:
+				d = threshold + r.IntN(2*threshold)
+			default:
+				d = r.IntN(80)
+			}
+			// Numerators near 0, near d and in between: small numerators
+			// and small complements both occur.
+			var nu int
+			switch r.IntN(3) {
+			case 0:
+				nu = r.IntN(min(d, threshold) + 1)
+			case 1:
+				nu = d - r.IntN(min(d, threshold)+1)
+			default:
+				nu = r.IntN(d + 1)
+			}
+			rel.Parts = append(rel.Parts, len(tr.den))
+			tr.den, tr.num = append(tr.den, d), append(tr.num, nu)
+			tr.den[ri] += d
+			tr.num[ri] += nu
+		}
+		tr.den[0] += tr.den[ri]
+		tr.num[0] += tr.num[ri]
+		tr.relations = append(tr.relations, rel)
+	}
+	tr.relations = append([]Relation{all}, tr.relations...)
+	return tr
+}
+
+// exposed says whether relation r has exactly one withheld cell, its
+// whole included, while a part is still open: that cell could be worked
+// back from the others, and Complement should have withheld an open part.
+func exposed(r Relation, withheld func(int) bool) bool {
+	n, open := 0, 0
+	if withheld(r.Whole) {
+		n++
+	}
+	for _, i := range r.Parts {
+		if withheld(i) {
+			n++
+		} else {
+			open++
+		}
+	}
+	return n == 1 && open > 0
+}
+
+// treeOf builds a tree from the placements and numerators of the
+// municipalities of each region.
+func treeOf(dens, nums [][]int) randomTree {
+	tr := randomTree{den: []int{0}, num: []int{0}}
+	all := Relation{Whole: 0}
+	for r := range dens {
+		ri := len(tr.den)
+		tr.den, tr.num = append(tr.den, 0), append(tr.num, 0)
+		all.Parts = append(all.Parts, ri)
+		rel := Relation{Whole: ri}
+		for m := range dens[r] {
+			rel.Parts = append(rel.Parts, len(tr.den))
+			tr.den, tr.num = append(tr.den, dens[r][m]), append(tr.num, nums[r][m])
+			tr.den[ri] += dens[r][m]
+			tr.num[ri] += nums[r][m]
+		}
+		tr.den[0] += tr.den[ri]
+		tr.num[0] += tr.num[ri]
+		tr.relations = append(tr.relations, rel)
+	}
+	tr.relations = append([]Relation{all}, tr.relations...)
+	return tr
+}
+
+// treeOutput is what a kpi-like publication of a random tree shows.
+type treeOutput struct {
+	denShown, ratioShown []bool
+	den, num             []int // published counts where shown
+}
+
+// publishTree publishes the tree the way package kpi publishes placements
+// and one ratio: placements withheld below T and by complementary
+// suppression; the ratio where its denominator is shown and numerator and
+// complement are at least T, with one withheld pattern for numerator and
+// complement.
+func publishTree(t testing.TB, p Policy, tr randomTree) treeOutput {
+	t.Helper()
+	n := len(tr.den)
+	dens := make([]Cell, n)
+	for i, d := range tr.den {
+		dens[i] = Cell{Value: d, Withheld: p.Small(d)}
+	}
+	if err := Complement(dens, tr.relations); err != nil {
 		t.Fatal(err)
 	}
-	if !cells[1].Withheld {
-		t.Error("the total of a one-child breakdown stayed published while its child is withheld")
+	nums := make([]Cell, n)
+	for i, nu := range tr.num {
+		nums[i] = Cell{Value: nu, Withheld: dens[i].Withheld || p.Small(nu) || p.Small(tr.den[i]-nu)}
 	}
-	if err := Complement(cells, [][]int{{0, 2}}); !errors.Is(err, ErrBreakdown) {
-		t.Errorf("bad index: err = %v", err)
+	if err := Complement(nums, tr.relations); err != nil {
+		t.Fatal(err)
+	}
+	out := treeOutput{denShown: make([]bool, n), ratioShown: make([]bool, n), den: make([]int, n), num: make([]int, n)}
+	for i := range n {
+		if !dens[i].Withheld {
+			out.denShown[i] = true
+			out.den[i], _ = p.Count(tr.den[i])
+		}
+		if !nums[i].Withheld {
+			out.ratioShown[i] = true
+			out.num[i], _ = p.Count(tr.num[i])
+		}
+	}
+	return out
+}
+
+// attackTree narrows every placement count, numerator and complement of
+// the tree from its published output alone (interval propagation over
+// den = num + complement and every relation) and returns the withheld
+// ones it pins, checking on the way that it never cuts off the truth.
+func attackTree(t testing.TB, threshold int, tr randomTree, out treeOutput) []string {
+	t.Helper()
+	var s attack.System
+	n := len(tr.den)
+	den, num, comp := make([]int, n), make([]int, n), make([]int, n)
+	for i := range n {
+		den[i], num[i], comp[i] = s.Var(attack.Any), s.Var(attack.Any), s.Var(attack.Any)
+		s.Sum(den[i], num[i], comp[i])
+		if out.denShown[i] {
+			iv, _ := attack.CountInterval(int64(out.den[i]), threshold)
+			s.Restrict(den[i], iv)
+		}
+		if out.ratioShown[i] {
+			iv, _ := attack.CountInterval(int64(out.num[i]), threshold)
+			s.Restrict(num[i], iv)
+			s.Restrict(comp[i], attack.Interval{Lo: int64(threshold), Hi: attack.Inf})
+		}
+	}
+	for _, r := range tr.relations {
+		for _, vs := range [][]int{den, num, comp} {
+			parts := make([]int, len(r.Parts))
+			for i, p := range r.Parts {
+				parts[i] = vs[p]
+			}
+			s.Sum(vs[r.Whole], parts...)
+		}
+	}
+	if err := s.Solve(); err != nil {
+		t.Fatal(err)
+	}
+	if s.Conflicts > 0 {
+		t.Fatalf("%d conflicts: the published tree contradicts the rules", s.Conflicts)
+	}
+	var pinned []string
+	for i := range n {
+		for _, x := range []struct {
+			name     string
+			v        int
+			truth    int
+			withheld bool
+		}{
+			{"placements", den[i], tr.den[i], !out.denShown[i]},
+			{"numerator", num[i], tr.num[i], !out.ratioShown[i]},
+			{"complement", comp[i], tr.den[i] - tr.num[i], !out.ratioShown[i]},
+		} {
+			iv := s.Interval(x.v)
+			if !iv.Contains(int64(x.truth)) {
+				t.Fatalf("cell %d %s: truth %d outside %d..%d: the attack is unsound", i, x.name, x.truth, iv.Lo, iv.Hi)
+			}
+			if x.withheld && iv.Pinned() {
+				pinned = append(pinned, fmt.Sprintf("cell %d %s = %d", i, x.name, iv.Lo))
+			}
+		}
+	}
+	return pinned
+}
+
+// TestPropertyRandomTrees publishes thousands of random area trees as
+// package kpi publishes placements and a ratio, and checks: every
+// published count is a multiple of 5 at least T; no relation has exactly
+// one withheld cell, its whole included, while a part is open (for
+// placements, and for the ratio's numerator and complement, which share
+// one pattern); and the interval attack over every relation, numerators
+// and complements included, stays sound. That it pins nothing is the
+// audit's job in package kpi, tested there on these trees.
+//
+// The first trees are ones a longer run found pinned (rare: 6 in 300,000
+// random trees, 1 of them at threshold 10), kept so that every run tries
+// them:
+//   - the shown parts all at the bottom of their rounding interval and the
+//     whole at the top leave exactly 0 for the withheld parts, so each
+//     withheld part is 0 (threshold 10: region 142 published 140, so at
+//     most 142; shown municipalities 38, 23, 23, 58 published 40, 25, 25,
+//     60, so at least 142 together; the two withheld ones are 0);
+//   - a shown ratio's complement of at least T meets the rounding of its
+//     counts: region 37 of which 28 (published 35 and 30, threshold 9)
+//     has a complement of at most 37 − 28 = 9 and at least 9, so exactly
+//     9, and its withheld municipalities' complements are 0;
+//   - with threshold 6 a shown ratio over a published denominator of 10
+//     (8..12) has numerator and complement of at least 6 each: 12
+//     placements, 6 and 6; a region of that one municipality, withheld
+//     in all, is the same unless Complement withholds the municipality
+//     with it.
+func TestPropertyRandomTrees(t *testing.T) {
+	type tree struct {
+		threshold  int
+		dens, nums [][]int
+	}
+	known := []tree{
+		{10, [][]int{{38, 23, 23, 0, 0, 58}}, [][]int{{32, 7, 8, 0, 0, 1}}},
+		{9, [][]int{{36, 1, 0}}, [][]int{{27, 1, 0}}},
+		{6, [][]int{{12}, {16}, {49, 3, 59, 1}}, [][]int{{6}, {1}, {33, 1, 8, 1}}},
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	var trees, withheld, ratiosWithheld, pinnedTrees int
+	for iter := 0; iter < len(known)+3000; iter++ {
+		threshold := MinThreshold + r.IntN(11)
+		var tr randomTree
+		if iter < len(known) {
+			threshold, tr = known[iter].threshold, treeOf(known[iter].dens, known[iter].nums)
+		} else {
+			tr = newRandomTree(r, threshold)
+		}
+		p := mustPolicy(t, threshold)
+		out := publishTree(t, p, tr)
+		trees++
+		for i := range tr.den {
+			if out.denShown[i] && (out.den[i] < threshold || out.den[i]%5 != 0) {
+				t.Fatalf("tree %d: placements %d published as %d under threshold %d", iter, tr.den[i], out.den[i], threshold)
+			}
+			if out.ratioShown[i] && (p.Small(tr.num[i]) || p.Small(tr.den[i]-tr.num[i]) || !out.denShown[i]) {
+				t.Fatalf("tree %d: ratio %d/%d published under threshold %d", iter, tr.num[i], tr.den[i], threshold)
+			}
+			if !out.denShown[i] {
+				withheld++
+			}
+			if !out.ratioShown[i] {
+				ratiosWithheld++
+			}
+		}
+		for _, rel := range tr.relations {
+			for name, shown := range map[string][]bool{"placements": out.denShown, "ratio": out.ratioShown} {
+				if exposed(rel, func(i int) bool { return !shown[i] }) {
+					t.Fatalf("tree %d: %s: relation %+v has exactly one withheld cell", iter, name, rel)
+				}
+			}
+		}
+		// Complement alone cannot stop rounding from pinning a withheld
+		// value in a rare tree: package kpi audits every month with the
+		// attack and withholds more (kpi.TestPublishRandomTreesAudited).
+		// Here the attack must stay sound (attackTree checks that) and the
+		// known trees must still show what the audit is for.
+		if pinned := attackTree(t, threshold, tr, out); len(pinned) > 0 {
+			pinnedTrees++
+		} else if iter < len(known)-1 {
+			t.Errorf("known tree %d is no longer pinned by Complement alone: update the cases of kpi's audit test", iter)
+		}
+	}
+	t.Logf("%d trees (%d known, the rest random), %d withheld placement counts, %d withheld ratios, %d trees pinned by rounding without an audit", trees, len(known), withheld, ratiosWithheld, pinnedTrees)
+	if withheld == 0 || ratiosWithheld == 0 {
+		t.Error("the random trees never exercised suppression")
 	}
 }
 
-// TestPropertyRandomTables builds random area trees (all → regions and
-// loose municipalities → municipalities), applies the policy and checks,
-// over thousands of tables: no published count is below the threshold,
-// and no withheld value can be recovered by subtraction: no additive
-// relation (a total and its parts) has exactly one withheld cell.
-func TestPropertyRandomTables(t *testing.T) {
-	r := rand.New(rand.NewPCG(1, 2))
-	tables, withheldSeen, complemented := 0, 0, 0
-	for iter := 0; iter < 3000; iter++ {
-		threshold := 5 + r.IntN(11)
-		p, err := New(threshold)
-		if err != nil {
-			t.Fatal(err)
-		}
-		// Build the tree. cells[0] is all.
-		cells := []Cell{{}}
-		var breakdowns [][]int
-		allRel := []int{0}
-		nRegions := 1 + r.IntN(3)
-		for reg := 0; reg < nRegions; reg++ {
-			ri := len(cells)
-			cells = append(cells, Cell{})
-			allRel = append(allRel, ri)
-			rel := []int{ri}
-			for m, n := 0, 1+r.IntN(12); m < n; m++ {
-				v := r.IntN(40)
-				if r.IntN(3) == 0 {
-					v = r.IntN(threshold) // plenty of small cells
-				}
-				cells = append(cells, Cell{Value: v})
-				cells[ri].Value += v
-				rel = append(rel, len(cells)-1)
-			}
-			breakdowns = append(breakdowns, rel)
-		}
-		for m, n := 0, r.IntN(3); m < n; m++ { // municipalities outside any region
-			cells = append(cells, Cell{Value: r.IntN(2 * threshold)})
-			allRel = append(allRel, len(cells)-1)
-		}
-		for _, i := range allRel[1:] {
-			cells[0].Value += cells[i].Value
-		}
-		breakdowns = append(breakdowns, allRel)
-
-		primary := 0
-		for i := range cells {
-			if _, ok := p.Count(cells[i].Value); !ok {
-				cells[i].Withheld = true
-				primary++
-			}
-		}
-		if err := Complement(cells, breakdowns); err != nil {
-			t.Fatal(err)
-		}
-		tables++
-		withheld := 0
-		for i, c := range cells {
-			if c.Withheld {
-				withheld++
-				continue
-			}
-			pub, ok := p.Count(c.Value)
-			if !ok || c.Value < threshold || pub < threshold || pub%5 != 0 {
-				t.Fatalf("table %d: cell %d (true %d) published as %d, %v with threshold %d", iter, i, c.Value, pub, ok, threshold)
-			}
-		}
-		withheldSeen += withheld
-		complemented += withheld - primary
-		for _, rel := range breakdowns {
-			n := 0
-			for _, i := range rel {
-				if cells[i].Withheld {
-					n++
-				}
-			}
-			if n == 1 {
-				t.Fatalf("table %d: relation %v has exactly one withheld cell, recoverable by subtraction: %+v", iter, rel, cells)
-			}
-		}
+func TestInterval(t *testing.T) {
+	tests := []struct {
+		threshold, pub, lo, hi int
+	}{
+		{10, 10, 10, 12}, {10, 15, 13, 17}, {10, 100, 98, 102},
+		{9, 10, 9, 12}, {12, 15, 12, 17}, {5, 5, 5, 7},
 	}
-	t.Logf("%d random tables, %d withheld cells, %d of them by complementary suppression", tables, withheldSeen, complemented)
-	if complemented == 0 || withheldSeen == 0 {
-		t.Error("the random tables never exercised suppression")
+	for _, tt := range tests {
+		p := mustPolicy(t, tt.threshold)
+		lo, hi := p.Interval(tt.pub)
+		if diff := cmp.Diff([2]int{tt.lo, tt.hi}, [2]int{lo, hi}); diff != "" {
+			t.Errorf("threshold %d, Interval(%d) (-want +got):\n%s", tt.threshold, tt.pub, diff)
+		}
+		for n := lo; n <= hi; n++ {
+			if q, ok := p.Count(n); !ok || q != tt.pub {
+				t.Errorf("threshold %d: Count(%d) = %d, %v; Interval(%d) holds it", tt.threshold, n, q, ok, tt.pub)
+			}
+		}
 	}
 }

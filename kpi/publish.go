@@ -40,7 +40,7 @@ func (r Reason) Dutch(threshold int) string {
 	case Small:
 		return "minder dan " + t + ": niet getoond"
 	case Protected:
-		return "niet getoond, zodat een klein aantal elders niet terug te rekenen is"
+		return "niet getoond ter bescherming van kleine aantallen"
 	case SmallNumerator:
 		return "niet getoond: minder dan " + t + " plaatsingen tellen mee"
 	case SmallComplement:
@@ -154,14 +154,47 @@ type rules struct {
 	complement bool
 	// weeks rounds medians to whole weeks.
 	weeks bool
+	// audit attacks each month's output before it is released and
+	// withholds more until the attack pins no withheld figure.
+	audit bool
 }
 
 func allRules() rules {
-	return rules{ratioFromPublished: true, ratioSides: true, complement: true, weeks: true}
+	return rules{ratioFromPublished: true, ratioSides: true, complement: true, weeks: true, audit: true}
 }
+
+// maxAuditRounds bounds the audit; each round withholds at least one more
+// figure or drops one more mark, so it ends long before this on a real
+// month.
+const maxAuditRounds = 200
 
 func publish(rep *Report, policy disclosure.Policy, cfg *config.Config, rule rules) *Published {
 	tree := AreaTree(cfg)
+	adj := adjustments{forced: map[figureKey]bool{}, unmarked: map[figureKey]bool{}}
+	for round := 0; ; round++ {
+		p := decide(rep, policy, cfg, tree, rule, adj)
+		if !rule.audit || round == maxAuditRounds {
+			return p
+		}
+		pins, err := audit(p)
+		if err != nil {
+			return withholdAll(p)
+		}
+		if len(pins) == 0 || !adj.escalate(p, pins) {
+			return p
+		}
+	}
+}
+
+// adjustments are what the audit adds to the rules: figures withheld
+// (forced) and withheld figures whose mark ("<10", a bound) is dropped
+// (unmarked), because the published rest pinned them.
+type adjustments struct {
+	forced, unmarked map[figureKey]bool
+}
+
+// decide applies the rules and the adjustments to one report month.
+func decide(rep *Report, policy disclosure.Policy, cfg *config.Config, tree Tree, rule rules, adj adjustments) *Published {
 	raw := map[figureKey]Row{}
 	for _, r := range rep.Rows {
 		raw[figureKey{ID(r.KPI), Area{Type: AreaType(r.AreaType), Key: r.Area}}] = r
@@ -180,11 +213,11 @@ func publish(rep *Report, policy disclosure.Policy, cfg *config.Config, rule rul
 		return v
 	}
 	// suppress runs complementary suppression over values, starting from
-	// the cells withheld already.
-	suppress := func(vals []int, withheld []bool) []bool {
+	// the cells withheld already and those the audit forced.
+	suppress := func(id ID, vals []int, withheld []bool) []bool {
 		cells := make([]disclosure.Cell, len(vals))
 		for i, v := range vals {
-			cells[i] = disclosure.Cell{Value: v, Withheld: withheld[i]}
+			cells[i] = disclosure.Cell{Value: v, Withheld: withheld[i] || adj.forced[figureKey{id, tree.Areas[i]}]}
 		}
 		if rule.complement {
 			_ = disclosure.Complement(cells, rels) // the relations index the tree
@@ -196,16 +229,16 @@ func publish(rep *Report, policy disclosure.Policy, cfg *config.Config, rule rul
 		return out
 	}
 	// counts publishes an additive count over the tree.
-	counts := func(vals []int) []Count {
+	counts := func(id ID, vals []int) []Count {
 		small := make([]bool, len(vals))
 		for i, v := range vals {
 			small[i] = policy.Small(v)
 		}
-		withheld := suppress(vals, small)
+		withheld := suppress(id, vals, small)
 		out := make([]Count, len(vals))
 		for i, v := range vals {
 			switch {
-			case small[i]:
+			case small[i] && !adj.unmarked[figureKey{id, tree.Areas[i]}]:
 				out[i] = Count{Reason: Small}
 			case withheld[i]:
 				out[i] = Count{Reason: Protected}
@@ -217,7 +250,7 @@ func publish(rep *Report, policy disclosure.Policy, cfg *config.Config, rule rul
 		return out
 	}
 	value := func(r Row) int { return int(r.Value.Float64) }
-	placements := counts(values(Placements, value))
+	placements := counts(Placements, values(Placements, value))
 
 	p := &Published{
 		Month: rep.Month, WindowStart: rep.WindowStart, WindowEnd: rep.WindowEnd,
@@ -230,7 +263,11 @@ func publish(rep *Report, policy disclosure.Policy, cfg *config.Config, rule rul
 		}
 		switch k.Kind {
 		case KindCount:
-			for i, c := range counts(values(k.ID, value)) {
+			cs := placements
+			if k.ID != Placements {
+				cs = counts(k.ID, values(k.ID, value))
+			}
+			for i, c := range cs {
 				figs[i].Count = c
 				figs[i].Reason = c.Reason
 				if c.Shown() {
@@ -253,21 +290,27 @@ func publish(rep *Report, policy disclosure.Policy, cfg *config.Config, rule rul
 		case KindRatio:
 			num := values(k.ID, func(r Row) int { return int(r.Numerator.Int64) })
 			dens := values(k.ID, func(r Row) int { return int(r.Denominator.Int64) })
-			den := counts(dens)
+			den := placements
+			if k.ID == Readmitted365 {
+				// Its denominator is no count of this month: the outflow
+				// of the window a year earlier, published on its own.
+				den = counts(k.ID+"/denominator", dens)
+			}
 			withheld := make([]bool, len(num))
 			for i := range num {
-				withheld[i] = !den[i].Shown() || rule.ratioSides && (policy.Small(num[i]) || policy.Small(dens[i]-num[i]))
+				withheld[i] = !den[i].Shown() || rule.ratioSides && (policy.Small(num[i]) || policy.Small(dens[i]-num[i]) || pinsItself(policy, num[i], den[i].Value))
 			}
 			// One pattern for numerator and complement: a ratio shows
 			// both or neither, so a withheld numerator is a withheld
 			// complement in its relation too.
-			withheld = suppress(num, withheld)
+			withheld = suppress(k.ID, num, withheld)
 			for i := range num {
 				f := &figs[i]
 				if t, ok := Target(cfg, k.ID); ok {
 					f.Target = ptr(t)
 				}
 				smallNum, smallComp := policy.Small(num[i]), policy.Small(dens[i]-num[i])
+				unmarked := adj.unmarked[figureKey{k.ID, f.Area}]
 				switch {
 				case !withheld[i]:
 					n, _ := policy.Count(num[i])
@@ -278,15 +321,18 @@ func publish(rep *Report, policy disclosure.Policy, cfg *config.Config, rule rul
 					}
 				case den[i].Reason == Protected:
 					f.Reason = Protected
-				case !den[i].Shown() || smallNum && smallComp:
+				case !den[i].Shown():
 					f.Reason = SmallBasis
-				case smallNum:
+				case smallNum && !smallComp && !unmarked:
 					f.Reason = SmallNumerator
 					f.Bound = &Bound{Value: policy.UpperBound(den[i].Value), Upper: true}
-				case smallComp:
+				case smallComp && !smallNum && !unmarked:
 					f.Reason = SmallComplement
 					f.Bound = &Bound{Value: policy.LowerBound(den[i].Value)}
 				default:
+					// Both sides small, or protected, or a mark dropped:
+					// one reason for all, since "both below 10" over a
+					// published denominator of 20 would pin both at 9.
 					f.Reason = Protected
 				}
 				if f.Reason != Shown {
@@ -309,6 +355,21 @@ func publish(rep *Report, policy disclosure.Policy, cfg *config.Config, rule rul
 		p.Outside = Count{Reason: Small}
 	}
 	return p
+}
+
+// pinsItself says whether a shown ratio would give its exact counts away:
+// a reader knows its complement is at least the threshold, and where the
+// largest denominator and the smallest numerator the published counts
+// stand for are exactly the threshold apart, only that pair is left. It
+// happens only for a threshold that is not a multiple of 5.
+func pinsItself(policy disclosure.Policy, num, pubDen int) bool {
+	pubNum, ok := policy.Count(num)
+	if !ok {
+		return false
+	}
+	numLo, _ := policy.Interval(pubNum)
+	_, denHi := policy.Interval(pubDen)
+	return denHi-numLo <= policy.Threshold
 }
 
 // GlidePath is where a KPI of an area should stand in month m on the

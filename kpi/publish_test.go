@@ -26,7 +26,8 @@ func smallConfig() *config.Config {
 // report builds a report month from placements and spoed numerators per
 // municipality (the regions and all add up), plus outside placements.
 func report(cfg *config.Config, placements, spoed map[string]int, outside int, medians map[string][2]float64) *Report {
-	rep := &Report{Month: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)}
+	rep := &Report{Month: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC),
+		WindowStart: time.Date(2025, 11, 1, 0, 0, 0, 0, time.UTC), WindowEnd: time.Date(2026, 10, 31, 0, 0, 0, 0, time.UTC)}
 	add := func(a Area, n, s int) {
 		rep.Rows = append(rep.Rows,
 			Row{KPI: string(Placements), AreaType: string(a.Type), Area: a.Key, Value: sql.NullFloat64{Float64: float64(n), Valid: true}, NValues: int64(n)},
