@@ -44,7 +44,8 @@ func refuse(format string, args ...any) error {
 type Ingester struct {
 	DB *sql.DB
 	// ResearchKey re-keys source pseudonyms to research ids; it is never
-	// written anywhere.
+	// written anywhere, only its fingerprint (KeyFingerprint), which ties
+	// the database to it.
 	ResearchKey []byte
 	// Now gives the time recorded for a delivery; time.Now when nil.
 	Now func() time.Time
@@ -72,24 +73,34 @@ type Result struct {
 }
 
 // IngestFile lands one delivery file of the source c. It returns an error
-// wrapping ErrRefused when the file is refused whole; every other error is
-// an operational failure. Either way, nothing of the file has landed.
+// wrapping ErrRefused when the file is refused whole, and a
+// *KeyMismatchError when the Ingester's research key is not the one the
+// database was filled with (the first file that lands in a database
+// without one records its key); every other error is an operational
+// failure. Whatever the error, nothing of the file has landed.
 func (in *Ingester) IngestFile(ctx context.Context, c *contract.Contract, path string) (Result, error) {
 	res := Result{File: filepath.Base(path), Source: c.Source}
 	if len(in.ResearchKey) < pseudonymize.MinKeyBytes {
 		return res, fmt.Errorf("ingest %s: research key: %w", res.File, pseudonymize.ErrKeyTooShort)
 	}
-	sum, err := fileSHA256(path)
-	if err != nil {
-		return res, fmt.Errorf("ingest %s: %w", res.File, err)
-	}
-	res.SHA256 = sum
-
 	conn, err := in.DB.Conn(ctx)
 	if err != nil {
 		return res, fmt.Errorf("ingest %s: %w", res.File, err)
 	}
 	defer conn.Close()
+	// A key other than the database's would give every youth a second
+	// research id; it is told before a large file is read, and checked
+	// again in the file's transaction, where a new database adopts it.
+	fingerprint := KeyFingerprint(in.ResearchKey)
+	if _, err := checkKey(ctx, conn, fingerprint); err != nil {
+		return res, fmt.Errorf("ingest %s: %w", res.File, err)
+	}
+
+	sum, err := fileSHA256(path)
+	if err != nil {
+		return res, fmt.Errorf("ingest %s: %w", res.File, err)
+	}
+	res.SHA256 = sum
 
 	err = conn.QueryRowContext(ctx, `SELECT delivery_id FROM deliveries WHERE source = ? AND sha256 = ?`, c.Source, sum).Scan(&res.DuplicateOf)
 	switch {
@@ -124,6 +135,14 @@ func (in *Ingester) IngestFile(ctx context.Context, c *contract.Contract, path s
 		}
 	}()
 
+	now := time.Now
+	if in.Now != nil {
+		now = in.Now
+	}
+	if err := adoptKey(ctx, conn, fingerprint, now()); err != nil {
+		return res, fmt.Errorf("ingest %s: %w", res.File, err)
+	}
+
 	table := c.Source // the contract's source name is its table name
 	stage := strings.ReplaceAll(zsql.Query("ingest/stage.sql"), "{{table}}", table)
 	if _, err := conn.ExecContext(ctx, stage); err != nil {
@@ -133,10 +152,6 @@ func (in *Ingester) IngestFile(ctx context.Context, c *contract.Contract, path s
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			return res, fmt.Errorf("ingest %s: staging: %w", res.File, err)
 		}
-	}
-	now := time.Now
-	if in.Now != nil {
-		now = in.Now
 	}
 	if err := conn.QueryRowContext(ctx, zsql.Query("ingest/delivery.sql"),
 		c.Source, res.File, sum, string(format), now()).Scan(&res.DeliveryID); err != nil {

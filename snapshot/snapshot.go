@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -151,9 +152,10 @@ func copyFile(from, to string) error {
 	return out.Close()
 }
 
-// exportParquet writes every table and view of the main schema to
-// dir/parquet/NAME.parquet. The folder is written aside and swapped in, so
-// a reader sees the old set or the new one.
+// exportParquet writes every table and view of the main schema but the
+// migration log and the operations records to dir/parquet/NAME.parquet.
+// The folder is written aside and swapped in, so a reader sees the old set
+// or the new one.
 func exportParquet(ctx context.Context, db *sql.DB, dir string) error {
 	final := filepath.Join(dir, "parquet")
 	tmp, err := os.MkdirTemp(dir, ".parquet-")
@@ -161,7 +163,12 @@ func exportParquet(ctx context.Context, db *sql.DB, dir string) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	rows, err := db.QueryContext(ctx, zsql.Query("snapshot/relations.sql"))
+	quoted := make([]string, len(operationsTables))
+	for i, t := range operationsTables {
+		quoted[i] = quoteLiteral(t)
+	}
+	q := strings.ReplaceAll(zsql.Query("snapshot/relations.sql"), "{{operations}}", strings.Join(quoted, ", "))
+	rows, err := db.QueryContext(ctx, q)
 	if err != nil {
 		return err
 	}
@@ -205,8 +212,22 @@ func exportParquet(ctx context.Context, db *sql.DB, dir string) error {
 	return syncDir(dir)
 }
 
-// write copies every table, view and comment of db into a new file at path
-// and makes it durable.
+// operationsTables are the working database's records of its own running,
+// for operators, not researchers: job runs (whose errors hold internal
+// URLs and paths), refused files, and the research key's fingerprint. The
+// snapshot and its Parquet export leave them out, with the sequences
+// that number their rows (a sequence's value tells how many there were).
+var (
+	operationsTables    = []string{"job_runs", "refusals", "research_key_fingerprint"}
+	operationsSequences = []string{"run_id_seq", "refusal_id_seq"}
+)
+
+// OperationsTables returns the tables of the working database that the
+// snapshot and its Parquet export leave out.
+func OperationsTables() []string { return slices.Clone(operationsTables) }
+
+// write copies every table, view and comment of db, but the operations
+// records, into a new file at path and makes it durable.
 func write(ctx context.Context, db *sql.DB, path string) error {
 	conn, err := db.Conn(ctx)
 	if err != nil {
@@ -228,8 +249,8 @@ func write(ctx context.Context, db *sql.DB, path string) error {
 			conn.ExecContext(context.Background(), "DETACH "+alias)
 		}
 	}()
-	if _, err := conn.ExecContext(ctx, fmt.Sprintf("COPY FROM DATABASE %s TO %s", quoteIdent(src), alias)); err != nil {
-		return fmt.Errorf("copy: %w", err)
+	if err := copyResearch(ctx, conn, src, alias); err != nil {
+		return err
 	}
 	// DETACH checkpoints the new file, so it holds everything and no WAL.
 	if _, err := conn.ExecContext(ctx, "DETACH "+alias); err != nil {
@@ -248,6 +269,64 @@ func write(ctx context.Context, db *sql.DB, path string) error {
 	}
 	defer f.Close()
 	return f.Sync()
+}
+
+// copyResearch copies the catalog of database src into the empty database
+// dst, drops the operations records from it, and then copies the data of
+// the tables that are left. The operations data is never written to dst,
+// so no free block of the file can hold it. It is one transaction, so that
+// every table is read as of one moment, as COPY FROM DATABASE would.
+func copyResearch(ctx context.Context, conn *sql.Conn, src, dst string) (err error) {
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return fmt.Errorf("copy: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			// The context may be cancelled; the rollback must still run.
+			conn.ExecContext(context.Background(), "ROLLBACK")
+		}
+	}()
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("COPY FROM DATABASE %s TO %s (SCHEMA)", quoteIdent(src), quoteIdent(dst))); err != nil {
+		return fmt.Errorf("copy schema: %w", err)
+	}
+	for _, t := range operationsTables {
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf("DROP TABLE IF EXISTS %s.main.%s", quoteIdent(dst), quoteIdent(t))); err != nil {
+			return fmt.Errorf("leave out %s: %w", t, err)
+		}
+	}
+	for _, seq := range operationsSequences {
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf("DROP SEQUENCE IF EXISTS %s.main.%s", quoteIdent(dst), quoteIdent(seq))); err != nil {
+			return fmt.Errorf("leave out %s: %w", seq, err)
+		}
+	}
+	rows, err := conn.QueryContext(ctx, `SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ? ORDER BY ALL`, dst)
+	if err != nil {
+		return fmt.Errorf("copy: %w", err)
+	}
+	var tables [][2]string
+	for rows.Next() {
+		var schema, table string
+		if err := rows.Scan(&schema, &table); err != nil {
+			rows.Close()
+			return fmt.Errorf("copy: %w", err)
+		}
+		tables = append(tables, [2]string{schema, table})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("copy: %w", err)
+	}
+	for _, t := range tables {
+		name := quoteIdent(t[0]) + "." + quoteIdent(t[1])
+		q := fmt.Sprintf("INSERT INTO %s.%s BY NAME SELECT * FROM %s.%s", quoteIdent(dst), name, quoteIdent(src), name)
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("copy %s: %w", t[1], err)
+		}
+	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return fmt.Errorf("copy: %w", err)
+	}
+	return nil
 }
 
 func syncDir(dir string) error {

@@ -10,12 +10,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/zothuis/zothuis/ingest"
 	zsql "github.com/zothuis/zothuis/sql"
 )
 
@@ -222,4 +224,163 @@ func TestKeepDated(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSnapshotLeavesOutOperations: the research snapshot and its Parquet
+// export hold every research table and view with its comments and rows,
+// and none of the operations records: job runs (whose errors hold
+// internal URLs and paths), refused files, the research key's fingerprint.
+func TestSnapshotLeavesOutOperations(t *testing.T) {
+	ctx := context.Background()
+	db := workingDB(t)
+	in := &ingest.Ingester{DB: db, ResearchKey: []byte("research-key-for-tests-0123456789")}
+	c, err := ingest.Source("jzplus")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := in.IngestFile(ctx, c, filepath.Join("..", "ingest", "testdata", "jzplus_1.csv")); err != nil {
+		t.Fatal(err)
+	}
+	// Markers that must not reach a researcher, in any form or block.
+	const url, folder = "https://intern.zothuis.example/hidden-endpoint", "/var/lib/zothuis-marker/spool"
+	for _, q := range []string{
+		`INSERT INTO job_runs (job, started_at, ended_at, status, error) VALUES
+			('pull:jzplus', now(), now(), 'failed', 'GET ` + url + `: 503'),
+			('pull:jgz', now(), now(), 'failed', 'open ` + folder + `/jgz.csv: permission denied'),
+			('cycle', now(), now(), 'ok', NULL)`,
+		`INSERT INTO refusals (source, file_name, sha256, refused_at, reason) VALUES
+			('jgz', 'jgz-marker-refused.csv', repeat('a', 64), now(), 'moved to ` + folder + `/rejected')`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tbl := range []string{"job_runs", "refusals", "research_key_fingerprint"} {
+		var n int
+		if err := db.QueryRow("SELECT count(*) FROM " + tbl).Scan(&n); err != nil || n == 0 {
+			t.Fatalf("working database: %s has %d rows (%v); the test needs some", tbl, n, err)
+		}
+	}
+	out := t.TempDir()
+	path, err := Publish(ctx, db, out, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	operations := []string{"job_runs", "refusals", "research_key_fingerprint", "refusal_id_seq", "run_id_seq"}
+	want := catalog(t, db)
+	for _, n := range operations {
+		delete(want, n)
+	}
+	for _, n := range []string{"jzplus", "deliveries", "kpi_history", "placement_timeline", "youth_link", "schema_migrations"} {
+		if _, ok := want[n]; !ok {
+			t.Fatalf("the working database has no %s; the test lists the wrong relations", n)
+		}
+	}
+	snap, err := zsql.OpenReadOnly(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap.Close()
+	if diff := cmp.Diff(want, catalog(t, snap)); diff != "" {
+		t.Errorf("snapshot relations, comments and rows (-want +got):\n%s", diff)
+	}
+
+	// The Parquet export: the research relations, without the migration log.
+	var wantFiles []string
+	for n, r := range want {
+		if r.Kind != "sequence" && n != "schema_migrations" {
+			wantFiles = append(wantFiles, n+".parquet")
+		}
+	}
+	slices.Sort(wantFiles)
+	var gotFiles []string
+	entries, err := os.ReadDir(filepath.Join(out, "parquet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		gotFiles = append(gotFiles, e.Name())
+	}
+	if diff := cmp.Diff(wantFiles, gotFiles); diff != "" {
+		t.Errorf("Parquet files (-want +got):\n%s", diff)
+	}
+
+	// Not a byte of the operations data, free blocks included.
+	files := []string{path}
+	for _, f := range gotFiles {
+		files = append(files, filepath.Join(out, "parquet", f))
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range []string{"intern.zothuis.example", "zothuis-marker", "hidden-endpoint"} {
+			if strings.Contains(string(b), m) {
+				t.Errorf("%s holds %q", filepath.Base(f), m)
+			}
+		}
+	}
+}
+
+// relation is what catalog records of a table, view or sequence.
+type relation struct {
+	Kind     string            // table, view or sequence
+	Comment  string            // of the relation
+	Columns  map[string]string // column comments
+	Rows     int64
+	Readable bool // the relation can be queried
+}
+
+// catalog returns the tables, views and sequences of db's current
+// database by name, with their comments and row counts.
+func catalog(t *testing.T, db *sql.DB) map[string]relation {
+	t.Helper()
+	rows, err := db.Query(`
+		SELECT 'table', table_name, coalesce(comment, '') FROM duckdb_tables() WHERE database_name = current_database()
+		UNION ALL
+		SELECT 'view', view_name, coalesce(comment, '') FROM duckdb_views() WHERE database_name = current_database() AND NOT internal
+		UNION ALL
+		SELECT 'sequence', sequence_name, coalesce(comment, '') FROM duckdb_sequences() WHERE database_name = current_database()`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rels := map[string]relation{}
+	for rows.Next() {
+		var kind, name, comment string
+		if err := rows.Scan(&kind, &name, &comment); err != nil {
+			t.Fatal(err)
+		}
+		rels[name] = relation{Kind: kind, Comment: comment, Columns: map[string]string{}}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	rows, err = db.Query(`SELECT table_name, column_name, coalesce(comment, '') FROM duckdb_columns() WHERE database_name = current_database()`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var rel, col, comment string
+		if err := rows.Scan(&rel, &col, &comment); err != nil {
+			t.Fatal(err)
+		}
+		rels[rel].Columns[col] = comment
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	for name, r := range rels {
+		if r.Kind == "sequence" {
+			continue
+		}
+		// A view over a table that was left out would fail here.
+		err := db.QueryRow("SELECT count(*) FROM " + quoteIdent(name)).Scan(&r.Rows)
+		r.Readable = err == nil
+		rels[name] = r
+	}
+	return rels
 }

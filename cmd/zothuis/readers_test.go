@@ -3,7 +3,9 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -38,8 +40,7 @@ const readerCheck = `SELECT
 		UNION ALL SELECT delivery_id FROM jzplus UNION ALL SELECT delivery_id FROM quarantine
 	) WHERE delivery_id NOT IN (SELECT delivery_id FROM deliveries)) AS rows_of_unknown_deliveries,
 	(SELECT count(*) FROM deliveries) AS deliveries,
-	(SELECT count(*) FROM refusals) AS refusals,
-	(SELECT coalesce(max(run_id), 0) FROM job_runs) AS last_run`
+	(SELECT coalesce(max(delivery_id), 0) FROM deliveries) AS last_delivery`
 
 // readerResult is one reading of readerCheck.
 type readerResult struct {
@@ -55,8 +56,7 @@ type readerResult struct {
 	Youths                  int64 `json:"youths"`
 	RowsOfUnknownDeliveries int64 `json:"rows_of_unknown_deliveries"`
 	Deliveries              int64 `json:"deliveries"`
-	Refusals                int64 `json:"refusals"`
-	LastRun                 int64 `json:"last_run"`
+	LastDelivery            int64 `json:"last_delivery"`
 }
 
 // problem says what is wrong with a reading; "" when it is consistent.
@@ -78,7 +78,7 @@ func (r readerResult) problem() string {
 type readerReport struct {
 	Reads    int      `json:"reads"`
 	Errors   []string `json:"errors"`
-	Runs     []int64  `json:"runs"` // distinct last_run values seen: one per publish read
+	Runs     []int64  `json:"runs"` // distinct last_delivery values seen: one per publish read
 	Duration string   `json:"duration"`
 }
 
@@ -109,9 +109,9 @@ func TestReaderProcess(t *testing.T) {
 			}
 			continue
 		}
-		if !runs[r.LastRun] {
-			runs[r.LastRun] = true
-			rep.Runs = append(rep.Runs, r.LastRun)
+		if !runs[r.LastDelivery] {
+			runs[r.LastDelivery] = true
+			rep.Runs = append(rep.Runs, r.LastDelivery)
 		}
 	}
 	rep.Duration = time.Since(start).String()
@@ -130,7 +130,7 @@ func readSnapshotOnce(path string) (readerResult, error) {
 	defer db.Close()
 	err = db.QueryRowContext(context.Background(), readerCheck).Scan(&r.KPIRows, &r.ProgressRows, &r.Targets, &r.Regions,
 		&r.SignalRows, &r.Placements, &r.LinkedPlacements, &r.UnknownPlacementYouths, &r.TimelineRows, &r.Youths,
-		&r.RowsOfUnknownDeliveries, &r.Deliveries, &r.Refusals, &r.LastRun)
+		&r.RowsOfUnknownDeliveries, &r.Deliveries, &r.LastDelivery)
 	return r, err
 }
 
@@ -196,10 +196,24 @@ func TestReadersDuringCycles(t *testing.T) {
 	dir := copyDemo(t)
 	stop := filepath.Join(t.TempDir(), "stop")
 	snap := filepath.Join(dir, "research", snapshot.FileName)
-	fast := setSchedules(t, dir, "0 6 1 1 *", "1s", "* * * * * *")
+	fast := setSchedules(t, dir, "* * * * * *", "1s", "* * * * * *")
 	p := startServe(t, fast, freeAddr(t))
 	p.waitFor("the first cycle to finish", 120*time.Second, func() bool { return p.logCount("job done", "job=cycle") > 0 })
 	cyclesBefore := p.logCount("job done", "job=cycle")
+	// A new delivery every second, so that each publish shows readers
+	// something new: the snapshot carries no run history to tell
+	// publishes apart by.
+	go func() {
+		for i := 0; !exists(stop); i++ {
+			s := sha256.Sum256([]byte(fmt.Sprintf("readers-%d", i)))
+			row := fmt.Sprintf("pseudonym,geboortemaand,geslacht,gemeente,contactdatum,signaal\n%s,2020-01,V,GM0014,2026-01-1%d,geen\n", hex.EncodeToString(s[:16]), i%10)
+			part := filepath.Join(dir, "inbox", "jgz", fmt.Sprintf("readers-%d.csv.part", i))
+			if err := os.WriteFile(part, []byte(row), 0o640); err == nil {
+				os.Rename(part, strings.TrimSuffix(part, ".part"))
+			}
+			time.Sleep(time.Second)
+		}
+	}()
 
 	var wg sync.WaitGroup
 	const goReaders = 2
@@ -281,7 +295,7 @@ func TestReadersDuringCycles(t *testing.T) {
 				t.Errorf("node reader, read %d: %s", nodeReads, p)
 				break
 			}
-			nodeRuns[r.LastRun] = true
+			nodeRuns[r.LastDelivery] = true
 		}
 	}
 	wg.Wait()
