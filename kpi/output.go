@@ -2,6 +2,7 @@ package kpi
 
 import (
 	"math"
+	"slices"
 	"time"
 
 	"github.com/zothuis/zothuis/config"
@@ -58,6 +59,22 @@ func Raw(rep *Report, cfg *config.Config) Output {
 		}
 		out.Rows = append(out.Rows, f)
 	}
+	// In the order of published output: catalogue, then the area tree,
+	// then outside.
+	rank := map[Area]int{Outside(): 1 << 30}
+	for i, a := range AreaTree(cfg).Areas {
+		rank[a] = i
+	}
+	order := map[ID]int{}
+	for i, k := range catalogue {
+		order[k.ID] = i
+	}
+	slices.SortStableFunc(out.Rows, func(a, b OutputRow) int {
+		if d := order[a.KPI] - order[b.KPI]; d != 0 {
+			return d
+		}
+		return rank[Area{Type: a.AreaType, Key: a.Area}] - rank[Area{Type: b.AreaType, Key: b.Area}]
+	})
 	return out
 }
 

@@ -45,7 +45,7 @@ func demoDir(t *testing.T) string {
 		}
 		demoOut = filepath.Join(dir, "demo")
 		var stdout, stderr bytes.Buffer
-		code := run(context.Background(), []string{"demo", "--out", demoOut, "--youths", "3000", "--from", "2024-01", "--to", "2026-10"}, &stdout, &stderr)
+		code := run(context.Background(), []string{"demo", "--out", demoOut, "--youths", "6000", "--from", "2024-01", "--to", "2026-10"}, &stdout, &stderr)
 		demoLog = stdout.String() + stderr.String()
 		if code != 0 {
 			demoErr = fmt.Errorf("demo exit %d:\n%s", code, demoLog)
@@ -466,7 +466,7 @@ func TestKPINeverPublishesSmallNumbers(t *testing.T) {
 		}
 	}
 	t.Logf("2026-10: %d figures published, %d withheld", shown, withheld)
-	if shown < 10 || withheld < 20 { // 3,000 youths: about 30 placements a year
+	if shown < 10 || withheld < 20 { // 6,000 youths: some 40 placements a year in all
 		t.Errorf("want both published and withheld figures in the demo; got %d and %d", shown, withheld)
 	}
 	for _, format := range []string{"csv", "table"} {

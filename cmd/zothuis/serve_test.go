@@ -367,8 +367,11 @@ func TestServeDemoConfigAsIs(t *testing.T) {
 	if code, body := p.get("/healthz"); code != 200 || body != "ok\n" {
 		t.Errorf("/healthz = %d %q", code, body)
 	}
-	if code, body := p.get("/metrics"); code != 200 || !strings.Contains(body, `zothuis_kpi_ratio{area="all",area_type="total",kpi="spoed_share"}`) {
-		t.Errorf("/metrics = %d, lacks the published spoed_share:\n%.500s", code, body)
+	// The demo's 6,000 youths give some 25 placements in all in a
+	// window: their count is published, a share with fewer than 10 on
+	// either side is not (SPEC §2).
+	if code, body := p.get("/metrics"); code != 200 || !strings.Contains(body, `zothuis_kpi_figure{area="all",area_type="total",kpi="placements"}`) {
+		t.Errorf("/metrics = %d, lacks the published placements of all:\n%.500s", code, body)
 	}
 	for _, path := range []string{"/", "/2026-10/", "/assets/echarts.min.js"} {
 		if code, body := p.get(path); code != 200 || len(body) < 1000 {
