@@ -130,10 +130,11 @@ func TestPagesInChromium(t *testing.T) {
 		for _, u := range r.Requests {
 			t.Errorf("%s: request to another host: %s", name, u)
 		}
-		// 8 trends, 8 comparisons, 3 klantroutes, signal time, link rates;
+		// 8 trends, 8 comparisons, 5 of flow, 3 klantroutes, signal time,
+		// link rates;
 		// a figure with nothing it may draw says so, its table open.
-		if r.Figures != 21 || r.Charts+r.NoCharts != r.Figures || r.Charts < 18 {
-			t.Errorf("%s: %d figures, %d charts and %d without, want 21 figures, at least 18 charts", name, r.Figures, r.Charts, r.NoCharts)
+		if r.Figures != 26 || r.Charts+r.NoCharts != r.Figures || r.Charts < 22 {
+			t.Errorf("%s: %d figures, %d charts and %d without, want 26 figures, at least 22 charts", name, r.Figures, r.Charts, r.NoCharts)
 		}
 		if len(r.EmptyCharts) > 0 {
 			t.Errorf("%s: charts that drew nothing: %v", name, r.EmptyCharts)

@@ -1,14 +1,19 @@
 // Package dashboards writes the steering groups' monthly dashboard (issue
 // 4): a static HTML page per report month with the 2027 targets at a
-// glance, trend charts, comparisons of regions and municipalities, the
-// route to placement (klantroutes), the time from first signal to
-// placement and the data quality of the sources.
+// glance, trend charts, comparisons of regions and municipalities, in-
+// and outflow and occupancy (issue 20), the route to placement
+// (klantroutes), the time from first signal to placement and the data
+// quality of the sources.
 //
 // Every number on a page and in its CSV downloads is published under
 // disclosure control (SPEC §2): the KPI figures come from kpi.Publish,
 // and the counts the dashboard derives itself (routes, signal times, rows
-// in quarantine) go through the same policy of package
-// metrics/disclosure, complementary suppression included. The pages load
+// in quarantine) go through the same rules of package disclosure,
+// complementary suppression included. Each section (one file each:
+// headlines, trends, comparisons, flow, klantroutes, signal time, data
+// quality) puts its published figures in a grid (grid.go); the section's
+// HTML table, CSV file and chart all render from that grid, so none of
+// them sees a raw number and all show the same one. The pages load
 // nothing from another host: ECharts is vendored and embedded (see
 // assets/README.md), fonts are the system's, and every page works from
 // file:// as well as from a web server.
@@ -17,7 +22,7 @@
 //
 //	dashboard/index.html          the latest month, with the archive
 //	dashboard/YYYY-MM/index.html  one page per report month
-//	dashboard/YYYY-MM/*.csv       the published numbers behind each chart
+//	dashboard/YYYY-MM/*.csv       the published numbers behind each table
 //	dashboard/assets/             echarts.min.js and its licence, CSS, JS
 package dashboards
 
@@ -68,7 +73,7 @@ type Options struct {
 var ErrEmptyHistory = errors.New("dashboard: the KPI history is empty (no complete 12-month window yet)")
 
 // Build writes the dashboard page of the report month (and of the months
-// before it that opt.Months asks for), the CSV files behind its charts and
+// before it that opt.Months asks for), the CSV files behind its tables and
 // the shared assets, and rewrites OutDir/dashboard/index.html to show the
 // latest month present with the archive of all months present. It
 // returns the path of that index.html. Every file is written to a
@@ -105,6 +110,10 @@ func Build(ctx context.Context, db *sql.DB, cfg *config.Config, opt Options) (in
 		}
 	}
 
+	tmpl, err := newTemplate()
+	if err != nil {
+		return "", fmt.Errorf("dashboard: %w", err)
+	}
 	root := filepath.Join(opt.OutDir, "dashboard")
 	if err := writeAssets(root); err != nil {
 		return "", fmt.Errorf("dashboard: %w", err)
@@ -132,7 +141,7 @@ func Build(ctx context.Context, db *sql.DB, cfg *config.Config, opt Options) (in
 		if err != nil {
 			return "", fmt.Errorf("dashboard %s: %w", m.Format("2006-01"), err)
 		}
-		if err := writeMonth(root, p, present, false); err != nil {
+		if err := writeMonth(tmpl, root, p, present, false); err != nil {
 			return "", fmt.Errorf("dashboard %s: %w", m.Format("2006-01"), err)
 		}
 	}
@@ -155,7 +164,7 @@ func Build(ctx context.Context, db *sql.DB, cfg *config.Config, opt Options) (in
 	if err != nil {
 		return "", fmt.Errorf("dashboard %s: %w", latest.Format("2006-01"), err)
 	}
-	if err := writeMonth(root, p, present, true); err != nil {
+	if err := writeMonth(tmpl, root, p, present, true); err != nil {
 		return "", fmt.Errorf("dashboard index: %w", err)
 	}
 	return filepath.Join(root, "index.html"), nil

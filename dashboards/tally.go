@@ -1,87 +1,82 @@
 package dashboards
 
 import (
-	"math"
+	"slices"
 
 	"github.com/zothuis/zothuis/disclosure"
 	"github.com/zothuis/zothuis/kpi"
 )
 
-// Cell keys and area keys of a tally.
-const (
-	totalKey  = "total" // the placements of the area
-	allArea   = "all"
-	otherArea = "" // municipalities that no configured region lists
-)
+// totalKey is the tally cell of an area's placements.
+const totalKey = "placements"
 
-// tally holds counts the dashboard derives itself (routes, signal times)
-// per area, and how they add up, so that they can be published under the
-// same rules as the KPI figures: counts below the threshold withheld,
-// the rest rounded to 5, and complementary suppression over every
-// additive relation, within an area (a total and its parts) and across
-// areas (all = the regions + the municipalities outside them).
-type tally struct {
-	areas  []string // allArea, the region keys, otherArea when it has placements
-	keys   []string // cell keys within an area; keys[0] is totalKey
-	raw    map[string]map[string]int
-	groups [][]string // additive relations within an area, the sum first
+// keyRelation is an additive relation within an area: the parts add up
+// to the whole.
+type keyRelation struct {
+	whole string
+	parts []string
 }
 
-// newTally starts a tally over all, the regions, and the municipalities
-// outside them when withOther says the KPI output has any (even with no
-// placements this window: kpi.Publish then counts them as withheld
-// zeros, and the tally must add up the same way) or a route has one.
-func newTally(regions []string, rs []route, withOther bool) *tally {
-	t := &tally{areas: []string{allArea}, keys: []string{totalKey}, raw: map[string]map[string]int{}}
-	known := map[string]bool{}
-	for _, r := range regions {
-		t.areas = append(t.areas, r)
-		known[r] = true
-	}
-	for _, r := range rs {
-		if !known[r.Region] {
-			withOther = true
+// tally holds counts the dashboard derives itself (routes, signal times)
+// for all and each region, and how they add up, so that they are
+// published under the rules of the KPI figures: counts below the
+// threshold withheld, the rest rounded to 5, complementary suppression
+// over every additive relation, within an area (a total and its parts)
+// and across areas (all = the regions). Placements of municipalities no
+// region lists are in no area (routes.sql leaves them out).
+type tally struct {
+	areas     []kpi.Area // all, then the regions in tree order
+	keys      []string   // cell keys within an area; keys[0] is totalKey
+	raw       map[kpi.Area]map[string]int
+	relations []keyRelation
+}
+
+// newTally starts a tally over all and the regions of areas.
+func newTally(areas []kpi.Area) *tally {
+	t := &tally{keys: []string{totalKey}, raw: map[kpi.Area]map[string]int{}}
+	for _, a := range areas {
+		if a.Type == kpi.AreaTotal || a.Type == kpi.AreaRegion {
+			t.areas = append(t.areas, a)
+			t.raw[a] = map[string]int{}
 		}
-	}
-	if withOther {
-		t.areas = append(t.areas, otherArea)
-	}
-	for _, a := range t.areas {
-		t.raw[a] = map[string]int{}
 	}
 	return t
 }
 
-// areaOf is the tally area of a route's region.
-func (t *tally) areaOf(region string) string {
-	for _, a := range t.areas[1:] {
-		if a == region && a != otherArea {
-			return a
-		}
-	}
-	return otherArea
-}
-
-// add counts n placements under key in the route's area and in all.
+// add counts n placements under key in the region and in all. A region
+// the configuration does not list (changed since the KPI history was
+// computed) counts nowhere, as in the KPI figures.
 func (t *tally) add(region, key string, n int) {
-	t.raw[allArea][key] += n
-	t.raw[t.areaOf(region)][key] += n
+	a := kpi.Area{Type: kpi.AreaRegion, Key: region}
+	if _, ok := t.raw[a]; !ok {
+		return
+	}
+	t.raw[kpi.All()][key] += n
+	t.raw[a][key] += n
 }
 
 func (t *tally) addKey(key string) {
-	for _, k := range t.keys {
-		if k == key {
-			return
-		}
+	if !slices.Contains(t.keys, key) {
+		t.keys = append(t.keys, key)
 	}
-	t.keys = append(t.keys, key)
 }
 
-// publish applies the policy. totals holds the published placements
-// figure of each area from kpi.Publish: a total it withheld stays
-// withheld here, and a total it published is never chosen for
-// complementary suppression (the reader has it anyway).
-func (t *tally) publish(p disclosure.Policy, totals map[string]kpi.Figure) map[string]map[string]count {
+// placementCounts are the published placements of every area: the
+// totals of a tally.
+func placementCounts(pub *kpi.Published) map[kpi.Area]kpi.Count {
+	out := map[kpi.Area]kpi.Count{}
+	for _, a := range pub.Tree.Areas {
+		f, _ := pub.Get(kpi.Placements, a)
+		out[a] = f.Count
+	}
+	return out
+}
+
+// publish applies the policy. An area's total is its published
+// placements count (totals, from placementCounts: the same count every
+// other output shows), and an area whose placements are withheld shows
+// none of its parts either: they would add up to it.
+func (t *tally) publish(p disclosure.Policy, totals map[kpi.Area]kpi.Count) map[kpi.Area]map[string]kpi.Count {
 	nk := len(t.keys)
 	idx := func(ai, ki int) int { return ai*nk + ki }
 	kindex := map[string]int{}
@@ -92,53 +87,46 @@ func (t *tally) publish(p disclosure.Policy, totals map[string]kpi.Figure) map[s
 	for ai, a := range t.areas {
 		for ki, k := range t.keys {
 			v := t.raw[a][k]
-			c := disclosure.Cell{Value: v, Withheld: v < p.Threshold}
-			if k == totalKey {
-				c.Value = math.MaxInt32 // withheld last of all
-				if f, ok := totals[a]; ok && f.Value == nil {
-					c.Withheld = true
-				}
-			}
-			cells[idx(ai, ki)] = c
+			withheld := !totals[a].Shown() || k != totalKey && p.Small(v)
+			cells[idx(ai, ki)] = disclosure.Cell{Value: v, Withheld: withheld}
 		}
 	}
-	var breakdowns [][]int
+	var rels []disclosure.Relation
 	for ai := range t.areas {
-		for _, g := range t.groups {
-			b := make([]int, len(g))
-			for i, k := range g {
-				b[i] = idx(ai, kindex[k])
+		for _, r := range t.relations {
+			rel := disclosure.Relation{Whole: idx(ai, kindex[r.whole])}
+			for _, k := range r.parts {
+				rel.Parts = append(rel.Parts, idx(ai, kindex[k]))
 			}
-			breakdowns = append(breakdowns, b)
+			rels = append(rels, rel)
 		}
 	}
-	if len(t.areas) > 1 {
-		for ki := range t.keys {
-			b := make([]int, len(t.areas))
-			for ai := range t.areas {
-				b[ai] = idx(ai, ki)
-			}
-			breakdowns = append(breakdowns, b)
+	// Across areas, key by key; the totals are kpi.Publish's, which
+	// applied this relation to them already.
+	for ki := 1; ki < nk && len(t.areas) > 1; ki++ {
+		rel := disclosure.Relation{Whole: idx(0, ki)}
+		for ai := 1; ai < len(t.areas); ai++ {
+			rel.Parts = append(rel.Parts, idx(ai, ki))
 		}
+		rels = append(rels, rel)
 	}
-	// The indexes come from the tally itself, so they are in range.
-	if err := disclosure.Complement(cells, breakdowns); err != nil {
-		panic(err)
+	if err := disclosure.Complement(cells, rels); err != nil {
+		panic(err) // the tally made the relations: its indexes are in range
 	}
-	out := map[string]map[string]count{}
+	out := map[kpi.Area]map[string]kpi.Count{}
 	for ai, a := range t.areas {
-		out[a] = map[string]count{}
-		for ki, k := range t.keys {
-			v := t.raw[a][k]
-			if cells[idx(ai, ki)].Withheld {
-				out[a][k] = count{BelowThreshold: v < p.Threshold}
-				continue
+		out[a] = map[string]kpi.Count{totalKey: totals[a]}
+		for ki, k := range t.keys[1:] {
+			v, c := t.raw[a][k], cells[idx(ai, ki+1)]
+			switch {
+			case p.Small(v):
+				out[a][k] = kpi.Count{Reason: kpi.Small}
+			case c.Withheld:
+				out[a][k] = kpi.Count{Reason: kpi.Protected}
+			default:
+				n, _ := p.Count(v)
+				out[a][k] = kpi.Count{Value: n}
 			}
-			n, _ := p.Count(v)
-			if f, ok := totals[a]; ok && k == totalKey && f.Value != nil {
-				n = int(*f.Value) // the same rule gave the same figure
-			}
-			out[a][k] = count{Value: &n}
 		}
 	}
 	return out
@@ -154,6 +142,11 @@ type stage struct {
 // category is one node of a stage; Colour keeps a category's colour the
 // same in every chart (yes blue, no orange, as in the Okabe–Ito palette).
 type category struct{ ID, Label, Colour string }
+
+// routeRef places a klantroutes row in the Sankey diagram: a node
+// (stage, category from; to < 0) or a link from a category of stage to
+// one of the next stage.
+type routeRef struct{ stage, from, to int }
 
 // routeStages are the steps of the klantroutes Sankey, left to right.
 // The machtiging stage lists "onbekend" only when some placement lacks
@@ -190,31 +183,31 @@ func linkKey(s int, a, b string) string { return nodeKey(s, a) + ">" + nodeKey(s
 // per pair of categories of consecutive stages (links). Each stage's
 // nodes add up to the total; each node's outgoing and incoming links add
 // up to the node.
-func routeTally(regions []string, rs []route, stages []stage, withOther bool) *tally {
-	t := newTally(regions, rs, withOther)
+func routeTally(areas []kpi.Area, rs []route, stages []stage) *tally {
+	t := newTally(areas)
 	for s, st := range stages {
 		var layer []string
 		for _, c := range st.Cats {
 			t.addKey(nodeKey(s, c.ID))
 			layer = append(layer, nodeKey(s, c.ID))
 		}
-		t.groups = append(t.groups, append([]string{totalKey}, layer...))
+		t.relations = append(t.relations, keyRelation{whole: totalKey, parts: layer})
 	}
 	for s := 0; s+1 < len(stages); s++ {
 		for _, a := range stages[s].Cats {
-			out := []string{nodeKey(s, a.ID)}
+			out := keyRelation{whole: nodeKey(s, a.ID)}
 			for _, b := range stages[s+1].Cats {
 				t.addKey(linkKey(s, a.ID, b.ID))
-				out = append(out, linkKey(s, a.ID, b.ID))
+				out.parts = append(out.parts, linkKey(s, a.ID, b.ID))
 			}
-			t.groups = append(t.groups, out)
+			t.relations = append(t.relations, out)
 		}
 		for _, b := range stages[s+1].Cats {
-			in := []string{nodeKey(s+1, b.ID)}
+			in := keyRelation{whole: nodeKey(s+1, b.ID)}
 			for _, a := range stages[s].Cats {
-				in = append(in, linkKey(s, a.ID, b.ID))
+				in.parts = append(in.parts, linkKey(s, a.ID, b.ID))
 			}
-			t.groups = append(t.groups, in)
+			t.relations = append(t.relations, in)
 		}
 	}
 	for _, r := range rs {
@@ -230,25 +223,27 @@ func routeTally(regions []string, rs []route, stages []stage, withOther bool) *t
 }
 
 // signalBins are the groups of days from first signal to placement.
-var signalBins = []category{
-	{ID: "d0_30", Label: "0–30 dagen"},
-	{ID: "d31_90", Label: "31–90 dagen"},
-	{ID: "d91_180", Label: "91–180 dagen"},
-	{ID: "d181_365", Label: "181–365 dagen"},
-	{ID: "d366_730", Label: "366–730 dagen"},
-	{ID: "geen", Label: "Geen signaal in 2 jaar vooraf"},
+func signalBins() []category {
+	return []category{
+		{ID: "d0_30", Label: "0–30 dagen"},
+		{ID: "d31_90", Label: "31–90 dagen"},
+		{ID: "d91_180", Label: "91–180 dagen"},
+		{ID: "d181_365", Label: "181–365 dagen"},
+		{ID: "d366_730", Label: "366–730 dagen"},
+		{ID: "geen", Label: "Geen signaal in 2 jaar vooraf"},
+	}
 }
 
 // signalTally counts placements per area and group of days from first
 // signal to placement; the groups add up to the total.
-func signalTally(regions []string, rs []route, withOther bool) *tally {
-	t := newTally(regions, rs, withOther)
-	g := []string{totalKey}
-	for _, b := range signalBins {
+func signalTally(areas []kpi.Area, rs []route) *tally {
+	t := newTally(areas)
+	rel := keyRelation{whole: totalKey}
+	for _, b := range signalBins() {
 		t.addKey(b.ID)
-		g = append(g, b.ID)
+		rel.parts = append(rel.parts, b.ID)
 	}
-	t.groups = [][]string{g}
+	t.relations = []keyRelation{rel}
 	for _, r := range rs {
 		t.add(r.Region, totalKey, r.Placements)
 		t.add(r.Region, r.SignalBin, r.Placements)

@@ -77,7 +77,7 @@ type Figure struct {
 	KPI  KPI
 	Area Area
 	// Numerator and Denominator are a ratio's published counts; both are
-	// shown exactly where Value is.
+	// shown where Value is, and the denominator also beside a Bound.
 	Numerator, Denominator Count
 	// Count is a count row's published count.
 	Count Count
@@ -336,7 +336,12 @@ func decide(rep *Report, policy disclosure.Policy, cfg *config.Config, tree Tree
 					f.Reason = Protected
 				}
 				if f.Reason != Shown {
+					// A bound is checkable against the published
+					// denominator beside it; otherwise neither count shows.
 					f.Numerator, f.Denominator = Count{Reason: f.Reason}, Count{Reason: f.Reason}
+					if f.Bound != nil {
+						f.Denominator = den[i]
+					}
 				}
 			}
 		}

@@ -19,13 +19,17 @@
     if (v === null || v === undefined || v === '-' || isNaN(v)) { return '–'; }
     return String(v);
   }
+  function days(v) {
+    if (v === null || v === undefined || v === '-' || isNaN(v)) { return '–'; }
+    return String(v) + ' dagen';
+  }
   function eachAxis(a, fn) {
     if (!a) { return; }
     (Array.isArray(a) ? a : [a]).forEach(fn);
   }
 
   function prepare(opt, format) {
-    var fmt = format === 'percent' ? percent : plain;
+    var fmt = format === 'percent' ? percent : format === 'days' ? days : plain;
     opt.backgroundColor = 'transparent';
     opt.tooltip = opt.tooltip || {};
     opt.tooltip.valueFormatter = fmt;

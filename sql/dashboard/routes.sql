@@ -1,7 +1,10 @@
 -- Klantroutes and time from first signal to placement for the dashboard:
--- the placements that started in the window ($1 to $2, inclusive), counted
--- per region and per route. The unit is the placement, as in every KPI
--- (SPEC section 4). Exact counts: the dashboard applies disclosure control.
+-- the placements that started in the window ($1 to $2, inclusive) of a
+-- municipality that a configured region lists, counted per region and per
+-- route. A placement of a municipality no region lists belongs to no area
+-- (SPEC section 2): all is the regions together, so it is left out here.
+-- The unit is the placement, as in every KPI (SPEC section 4). Exact
+-- counts: the dashboard applies disclosure control.
 --
 -- first_signal is the source of the youth's earliest signal in the 730 days
 -- up to startdatum, as placement_timeline.first_signal_date defines a
@@ -20,6 +23,7 @@ WITH w AS (
            AND v.meldingsdatum BETWEEN p.startdatum - 730 AND p.startdatum) AS verzuim_date
     FROM placement_timeline p
     WHERE p.startdatum BETWEEN CAST($1 AS DATE) AND CAST($2 AS DATE)
+      AND p.region IS NOT NULL
 ),
 routed AS (
     SELECT
@@ -44,7 +48,7 @@ routed AS (
         END AS signal_bin
     FROM w
 )
-SELECT coalesce(region, '') AS region, first_signal, va, ambulant, beraad, machtiging, signal_bin,
+SELECT region, first_signal, va, ambulant, beraad, machtiging, signal_bin,
        count(*) AS placements
 FROM routed
 GROUP BY ALL
