@@ -29,6 +29,11 @@ paths:
   out: .
   spool: spool
 research_key_file: keys/research.key
+# Month-end occupancy the demo's regions aim for in 2027-12: made-up
+# values, so that the dashboard shows a glide path (no default).
+occupancy_targets:
+  groningen: 15
+  drenthe: 10
 listen: 127.0.0.1:9617
 cycle:
   schedule: "0 6 1 * *"
