@@ -380,8 +380,8 @@ func pinsItself(policy disclosure.Policy, num, pubDen int) bool {
 // GlidePath is where a KPI of an area should stand in month m on the
 // straight line from its published value in the first report month
 // (first) to target in targetMonth (SPEC §4). It starts from the published
-// value, never the exact one, so it gives nothing away; ok is false where
-// that value was withheld.
+// value, never the exact one, so it gives nothing away, and is rounded as
+// the KPI's figures are; ok is false where that value was withheld.
 func GlidePath(first *Published, id ID, a Area, m, targetMonth time.Time, target float64) (float64, bool) {
 	if first == nil {
 		return 0, false
@@ -392,10 +392,20 @@ func GlidePath(first *Published, id ID, a Area, m, targetMonth time.Time, target
 	}
 	total := monthsBetween(first.Month, targetMonth)
 	if total <= 0 || !m.Before(targetMonth) {
-		return target, true
+		return published(f.KPI, target), true
 	}
 	start := *f.Value
-	return start + (target-start)*float64(monthsBetween(first.Month, m))/float64(total), true
+	return published(f.KPI, start+(target-start)*float64(monthsBetween(first.Month, m))/float64(total)), true
+}
+
+// published rounds a level of a KPI (a glide path) as its figures are
+// published: a share to 0.01, a count to whole youths, so that every
+// output shows the same line and judges against the same value.
+func published(k KPI, v float64) float64 {
+	if k.Kind == KindRatio {
+		return round2(v)
+	}
+	return math.Round(v)
 }
 
 func monthsBetween(a, b time.Time) int {

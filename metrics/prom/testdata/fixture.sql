@@ -26,8 +26,7 @@ INSERT INTO kpi_targets VALUES
     ('va_coverage', 1.0, '2027-12-01', false);
 
 INSERT INTO kpi_history (month, window_start, window_end, kpi, area_type, area, numerator, denominator, value, n_values) VALUES
-    -- first window: the glide paths start from what it published. Its
-    -- municipalities have no rows (0: withheld). perspective_education of
+    -- first window: the glide paths start from what it published. perspective_education of
     -- drenthe is 0, so groningen's is withheld with it: only all has
     -- that glide path; va_coverage's denominator is too small for any.
     ('2025-10-01', '2024-11-01', '2025-10-31', 'placements',  'total',  'all',       NULL, NULL, 50,   50),
@@ -43,6 +42,16 @@ INSERT INTO kpi_history (month, window_start, window_end, kpi, area_type, area, 
     ('2025-10-01', '2024-11-01', '2025-10-31', 'occupancy',   'total',  'all',       NULL, NULL, 35,   35),
     ('2025-10-01', '2024-11-01', '2025-10-31', 'occupancy',   'region', 'groningen', NULL, NULL, 25,   25),
     ('2025-10-01', '2024-11-01', '2025-10-31', 'occupancy',   'region', 'drenthe',   NULL, NULL, 10,   10),
+    -- its municipalities, consistent with the regions: GM1966 has none,
+    -- so GM0014 is withheld with it and groningen stays.
+    ('2025-10-01', '2024-11-01', '2025-10-31', 'placements',  'gemeente', 'GM0014', NULL, NULL, 30, 30),
+    ('2025-10-01', '2024-11-01', '2025-10-31', 'placements',  'gemeente', 'GM0106', NULL, NULL, 20, 20),
+    ('2025-10-01', '2024-11-01', '2025-10-31', 'spoed_share', 'gemeente', 'GM0014', 20, 30, 0.6666666666666666, 30),
+    ('2025-10-01', '2024-11-01', '2025-10-31', 'spoed_share', 'gemeente', 'GM0106', 10, 20, 0.5, 20),
+    ('2025-10-01', '2024-11-01', '2025-10-31', 'perspective_education', 'gemeente', 'GM0014', 20, 30, 0.6666666666666666, 30),
+    ('2025-10-01', '2024-11-01', '2025-10-31', 'perspective_education', 'gemeente', 'GM0106', 0, 20, 0.0, 20),
+    ('2025-10-01', '2024-11-01', '2025-10-31', 'occupancy',   'gemeente', 'GM0014', NULL, NULL, 25, 25),
+    ('2025-10-01', '2024-11-01', '2025-10-31', 'occupancy',   'gemeente', 'GM0106', NULL, NULL, 10, 10),
     -- the report month. spoed_share: all 24 of 40 (published 25 of 40);
     -- groningen 17 of 25 is withheld for its complement of 8 and lies
     -- above 1 - 10/25; drenthe 7 of 15 has both sides small: no bound.
