@@ -24,6 +24,10 @@
 // Score compares what the attack pinned with the raw output; the attack
 // itself never sees it. The package knows nothing of package kpi, so the
 // rules it attacks are the documented ones, not the code's.
+//
+// Package kpi runs it on every month before the month is released (the
+// audit: it withholds more until nothing withheld is pinned), and its
+// attack test runs it over every month of the demos together.
 package attack
 
 import (
@@ -256,14 +260,14 @@ var (
 	nQuantities = qRatios + 2*len(placementRatios)
 	countQ      = map[string]int{"placements": qPlacements, "outflow": qOutflow, "youths": qYouths,
 		"youths_replaced": qYouthsReplaced, "occupancy": qOccupancy}
-	ratioIndex = map[string]int{}
+	ratioIndex = func() map[string]int {
+		m := map[string]int{}
+		for i, k := range placementRatios {
+			m[k] = i
+		}
+		return m
+	}()
 )
-
-func init() {
-	for i, k := range placementRatios {
-		ratioIndex[k] = i
-	}
-}
 
 func numQ(k int) int  { return qRatios + 2*k }
 func compQ(k int) int { return qRatios + 2*k + 1 }
