@@ -368,4 +368,3 @@ func isGemeente(s string) bool {
 	}
 	return true
 }
-
