@@ -16,7 +16,8 @@ NPMDIRS := $(patsubst %/package-lock.json,%,$(wildcard snapshot/testdata/nodecli
 
 # Debian packages, one per missing command: a C compiler for cgo (DuckDB),
 # node and npm, Chromium for the dashboard tests, Prometheus (promtool and
-# the server) and Alertmanager (amtool) for the metrics and alert tests.
+# the server) and Alertmanager (amtool) for the metrics and alert tests,
+# systemd-analyze to verify the unit.
 # Only what is missing is asked for: a machine whose node comes from
 # another distribution with its own npm has both commands, and asking apt
 # for Debian's npm there makes apt refuse the whole set (nodejs conflicts
@@ -28,16 +29,18 @@ DEB_chromium := chromium
 DEB_promtool := prometheus
 DEB_prometheus := prometheus
 DEB_amtool := prometheus-alertmanager
+DEB_systemd_analyze := systemd
 
 deps:
 	@missing=""; pkgs=""; \
-	for cmd in gcc node npm chromium promtool prometheus amtool; do \
+	for cmd in gcc node npm chromium promtool prometheus amtool systemd-analyze; do \
 		command -v $$cmd >/dev/null 2>&1 && continue; \
 		missing="$$missing $$cmd"; \
 		case $$cmd in \
 		gcc) p="$(DEB_gcc)";; node) p="$(DEB_node)";; npm) p="$(DEB_npm)";; \
 		chromium) p="$(DEB_chromium)";; promtool) p="$(DEB_promtool)";; \
-		prometheus) p="$(DEB_prometheus)";; amtool) p="$(DEB_amtool)";; esac; \
+		prometheus) p="$(DEB_prometheus)";; amtool) p="$(DEB_amtool)";; \
+		systemd-analyze) p="$(DEB_systemd_analyze)";; esac; \
 		for x in $$p; do case " $$pkgs " in *" $$x "*) ;; *) pkgs="$$pkgs $$x";; esac; done; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -51,6 +54,16 @@ deps:
 
 demo:
 	go run ./cmd/zothuis demo
+
+# The binary ./zothuis, stamped with its version for "zothuis version" and
+# zothuis_build_info: the nearest tag, commits since and -dirty for
+# uncommitted changes (or the commit alone without tags). An unstamped
+# build reports Go's module version or VCS revision, which "go install
+# …@version" and a build with -buildvcs record, else "(devel)".
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+.PHONY: build
+build:
+	go build -ldflags "-X main.version=$(VERSION)" -o zothuis ./cmd/zothuis
 
 # Fuzz every fuzz target for a bounded time each (FUZZTIME), one after the
 # other. A failing input is written to the package's testdata/fuzz/, where

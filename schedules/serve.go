@@ -132,7 +132,7 @@ func (d *Daemon) retry(ctx, stop context.Context, job string, fn func(ctx contex
 			d.log.Error("job gave up", "job", job, "attempts", attempt, "err", err)
 			return
 		}
-		d.log.Warn("job will be retried", "job", job, "attempt", attempt, "wait", wait)
+		d.log.Warn("job will be retried", "job", job, "attempt", attempt, "wait", wait, "err", err)
 		select {
 		case <-stop.Done():
 			return

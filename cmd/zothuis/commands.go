@@ -22,7 +22,8 @@ type command struct {
 // env is what a subcommand writes to.
 type env struct {
 	stdout, stderr io.Writer
-	log            *slog.Logger
+	log            *slog.Logger // on stderr, as --log-level and --log-format say
+	logOpts        logOptions
 }
 
 // usageError is a mistake in the command line: exit status 2.
@@ -46,6 +47,7 @@ func commands() []command {
 		{"run", "--config FILE", "one full cycle now: pull every source, ingest, KPIs, dashboard, research snapshot, metrics", runRun},
 		{"serve", "--config FILE [--listen ADDR]", "the daemon: scheduled pulls and monthly cycles; /metrics, /healthz, /readyz and the dashboard", runServe},
 		{"check-config", "--config FILE", "check a configuration file and the files it names; explain every problem", runCheckConfig},
+		{"version", "", "print the version", runVersion},
 		{"help", "[COMMAND]", "show help", nil},
 	}
 }
@@ -53,13 +55,35 @@ func commands() []command {
 // run executes the command line and returns the exit status: 0 on
 // success, 1 on failure, 2 on a usage error.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	e := &env{stdout: stdout, stderr: stderr, log: slog.New(slog.NewTextHandler(stderr, nil))}
+	e := &env{stdout: stdout, stderr: stderr}
+	e.log = newLogger(stderr, e.logOpts)
+	// Global options come before the command, as with the go command.
+	global := flag.NewFlagSet("zothuis", flag.ContinueOnError)
+	global.SetOutput(io.Discard)
+	e.logFlags(global)
+	showVersion := global.Bool("version", false, "print the version")
+	var showHelp bool
+	global.BoolVar(&showHelp, "h", false, "show help")
+	global.BoolVar(&showHelp, "help", false, "show help")
+	if err := global.Parse(args); err != nil {
+		fmt.Fprintf(stderr, "zothuis: %v\n\n", err)
+		printHelp(stderr)
+		return 2
+	}
+	if *showVersion {
+		printVersion(e)
+		return 0
+	}
+	args = global.Args()
+	if showHelp {
+		args = append([]string{"help"}, args...)
+	}
 	if len(args) == 0 {
 		printHelp(stderr)
 		return 2
 	}
 	name, rest := args[0], args[1:]
-	if name == "help" || name == "-h" || name == "--help" || name == "-help" {
+	if name == "help" {
 		if len(rest) > 0 {
 			if c, ok := lookup(rest[0]); ok && c.run != nil {
 				c.run(ctx, e, []string{"-h"})
@@ -76,6 +100,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "zothuis: unknown command %q\n\n", name)
 		printHelp(stderr)
 		return 2
+	}
+	// serve reloads its configuration on SIGHUP (serve.go). Any other
+	// command is one-shot: a hangup (its terminal closed) stops it as
+	// SIGINT does, so it closes the database instead of dying in a write.
+	if c.name != "serve" {
+		var stop context.CancelFunc
+		ctx, stop = stopOnHangup(ctx)
+		defer stop()
 	}
 	err := c.run(ctx, e, rest)
 	var ue usageError
@@ -104,10 +136,21 @@ func lookup(name string) (command, bool) {
 
 func printHelp(w io.Writer) {
 	fmt.Fprintln(w, "zothuis — Zo Thuis Monitor: youth-care sources linked in DuckDB, KPIs toward the 2027 targets.")
-	fmt.Fprintln(w, "\nUsage: zothuis COMMAND [flags] [args]\n\nCommands:")
+	fmt.Fprintln(w, "\nUsage: zothuis COMMAND [flags] [args]\n       zothuis [global options] COMMAND [flags] [args]\n\nCommands:")
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-13s %s\n", c.name, c.summary)
 	}
+	fmt.Fprint(w, `
+Global options, before the command (the log options are also taken among a command's flags):
+  --log-level LEVEL    debug, info, warn or error (default info)
+  --log-format FORMAT  text, key=value lines (default), or json, one object per line for log collectors
+  --version            print the version, as "zothuis version"
+Logs go to stderr; results go to stdout.
+
+Signals: SIGINT and SIGTERM stop a command (serve lets the jobs under way finish);
+SIGHUP makes serve reload its configuration and key files, and stops any other command
+(unless started under nohup).
+`)
 	fmt.Fprintln(w, "\nRun \"zothuis help COMMAND\" for a command's flags. Exit status: 0 success, 1 failure, 2 usage error.")
 }
 
@@ -116,6 +159,7 @@ func printHelp(w io.Writer) {
 func newFlags(e *env, name string) *flag.FlagSet {
 	fs := flag.NewFlagSet("zothuis "+name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are reported once, by run
+	e.logFlags(fs)
 	c, _ := lookup(name)
 	fs.Usage = func() {
 		fs.SetOutput(e.stdout)

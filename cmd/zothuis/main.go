@@ -16,10 +16,23 @@ func main() {
 	// group-readable at most.
 	syscall.Umask(0o027)
 	gcPercent()
+	// SIGINT and SIGTERM cancel ctx: the command stops and closes the
+	// database. SIGHUP depends on the command (see run and serve).
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
+}
+
+// stopOnHangup returns a context that is also cancelled by SIGHUP, for the
+// one-shot commands: without a handler SIGHUP would kill the process in
+// the middle of a write, with no log line. When SIGHUP was ignored at
+// start (nohup), it stays ignored: subscribing would undo that.
+func stopOnHangup(ctx context.Context) (context.Context, context.CancelFunc) {
+	if signal.Ignored(syscall.SIGHUP) {
+		return context.WithCancel(ctx)
+	}
+	return signal.NotifyContext(ctx, syscall.SIGHUP)
 }
 
 // gcPercent sets the Go garbage collector to run when the heap has grown by

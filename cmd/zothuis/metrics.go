@@ -19,6 +19,7 @@ func (p *pipeline) registry(log *slog.Logger) (*prometheus.Registry, error) {
 		DatabasePath: p.cfg.Paths.Database,
 		SnapshotPath: filepath.Join(p.cfg.Paths.Out, "research", snapshot.FileName),
 		Logger:       log,
+		Version:      buildVersion(),
 	})
 	return reg, err
 }

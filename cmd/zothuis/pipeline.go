@@ -34,13 +34,38 @@ type pipeline struct {
 // openPipeline opens the working database of cfg and builds its daemon:
 // a puller per source, the spool, and the cycle's publishers.
 func openPipeline(ctx context.Context, cfg *config.Config, log *slog.Logger) (*pipeline, error) {
+	key, err := researchKey(cfg)
+	if err != nil {
+		return nil, err
+	}
+	db, err := zsql.Open(ctx, cfg.Paths.Database)
+	if err != nil {
+		return nil, err
+	}
+	p, err := newPipeline(cfg, db, key, log)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return p, nil
+}
+
+// researchKey loads the research key file that cfg names.
+func researchKey(cfg *config.Config) ([]byte, error) {
 	if cfg.ResearchKeyFile == "" {
 		return nil, fmt.Errorf("research_key_file is not set in the configuration")
 	}
 	key, err := pseudonymize.LoadKey(cfg.ResearchKeyFile)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("research_key_file: %w", err)
 	}
+	return key, nil
+}
+
+// newPipeline builds the daemon of cfg on an open working database: a
+// puller per source, the spool, and the cycle's publishers. serve's
+// reload builds the next one the same way.
+func newPipeline(cfg *config.Config, db *sql.DB, key []byte, log *slog.Logger) (*pipeline, error) {
 	sp := spool.New(cfg.Paths.Spool)
 	pullers := map[string]schedules.Puller{}
 	for _, s := range cfg.Sources {
@@ -54,10 +79,6 @@ func openPipeline(ctx context.Context, cfg *config.Config, log *slog.Logger) (*p
 		}
 		pullers[s.Name] = p
 	}
-	db, err := zsql.Open(ctx, cfg.Paths.Database)
-	if err != nil {
-		return nil, err
-	}
 	d, err := schedules.New(cfg, schedules.Options{
 		DB:          db,
 		ResearchKey: key,
@@ -67,7 +88,6 @@ func openPipeline(ctx context.Context, cfg *config.Config, log *slog.Logger) (*p
 		Log:         log,
 	})
 	if err != nil {
-		db.Close()
 		return nil, err
 	}
 	return &pipeline{cfg: cfg, db: db, daemon: d}, nil
