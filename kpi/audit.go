@@ -72,12 +72,33 @@ func audit(p *Published) ([]attack.Pin, error) {
 // figure at all (a report without its window, which Load never returns).
 func withholdAll(p *Published) *Published {
 	for i := range p.Figures {
-		f := &p.Figures[i]
-		f.Value, f.Bound, f.Reason = nil, nil, Protected
-		f.Numerator, f.Denominator, f.Count = Count{Reason: Protected}, Count{Reason: Protected}, Count{Reason: Protected}
+		withhold(&p.Figures[i])
 	}
 	p.Outside = Count{Reason: Protected}
 	return p
+}
+
+// withholdKPIs withholds, in every area, the KPIs whose figures the audit
+// pinned (a ratio's denominator pins the placements too).
+func withholdKPIs(p *Published, pins []attack.Pin) *Published {
+	ids := map[ID]bool{}
+	for _, pin := range pins {
+		ids[ID(pin.KPI)] = true
+		if pin.Part == attack.PartDenominator {
+			ids[Placements] = true
+		}
+	}
+	for i := range p.Figures {
+		if ids[p.Figures[i].KPI.ID] {
+			withhold(&p.Figures[i])
+		}
+	}
+	return p
+}
+
+func withhold(f *Figure) {
+	f.Value, f.Bound, f.Reason = nil, nil, Protected
+	f.Numerator, f.Denominator, f.Count = Count{Reason: Protected}, Count{Reason: Protected}, Count{Reason: Protected}
 }
 
 // escalate withholds more for every pinned figure: the smallest open part

@@ -121,3 +121,57 @@ func pinnedFigures(t *testing.T, p *Published) []string {
 	}
 	return out
 }
+
+// TestPublishFailsClosed gives the audit no round to withhold more in,
+// on a month that the rules alone leave pinned (the rounding extremes of
+// TestPublishRandomTreesAudited): what is released must pin nothing all
+// the same.
+func TestPublishFailsClosed(t *testing.T) {
+	cfg := treeConfig([]int{6})
+	policy, err := disclosure.New(10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	placements, spoed := map[string]int{}, map[string]int{}
+	for i, n := range []int{38, 23, 23, 0, 0, 58} {
+		g := fmt.Sprintf("GM%04d", i+1)
+		placements[g], spoed[g] = n, []int{32, 7, 8, 0, 0, 1}[i]
+	}
+	rep := report(cfg, placements, spoed, 0, nil)
+	rule := allRules()
+	rule.audit = false
+	if pinned := pinnedFigures(t, publish(rep, policy, cfg, rule)); len(pinned) == 0 {
+		t.Fatal("without the audit nothing is pinned: the case shows nothing")
+	}
+	rule.audit, rule.auditRounds = true, 0
+	p := publish(rep, policy, cfg, rule)
+	if pinned := pinnedFigures(t, p); len(pinned) > 0 {
+		t.Errorf("released with pins: %v", pinned)
+	}
+	if f, _ := p.Get(Placements, All()); f.Value != nil {
+		t.Errorf("placements of all shown (%v): the pinned KPI was not withheld", *f.Value)
+	}
+}
+
+func TestWithholdKPIs(t *testing.T) {
+	cfg := smallConfig()
+	policy, _ := disclosure.New(10)
+	rep := report(cfg, map[string]int{"GM0001": 42, "GM0002": 38, "GM0003": 30, "GM0004": 25, "GM0005": 22},
+		map[string]int{"GM0001": 21, "GM0002": 12, "GM0003": 13, "GM0004": 12, "GM0005": 11}, 0, nil)
+	for _, tt := range []struct {
+		part           attack.Part
+		placementsGone bool
+	}{{attack.PartNumerator, false}, {attack.PartDenominator, true}} {
+		p := withholdKPIs(Publish(rep, policy, cfg), []attack.Pin{{RowRef: attack.RowRef{KPI: string(SpoedShare)}, Part: tt.part}})
+		for _, f := range p.Figures {
+			gone := f.KPI.ID == SpoedShare || f.KPI.ID == Placements && tt.placementsGone
+			shows := f.Value != nil || f.Numerator.Shown() || f.Denominator.Shown() || f.Count.Shown()
+			if gone && (shows || f.Reason != Protected) {
+				t.Errorf("pin on the %s: %s %s still shows", tt.part, f.KPI.ID, f.Area)
+			}
+			if f.KPI.ID == Placements && f.Area == All() && !gone && !shows {
+				t.Errorf("pin on the %s: placements of all withheld though not pinned", tt.part)
+			}
+		}
+	}
+}

@@ -136,7 +136,9 @@ func (p *Published) Get(id ID, a Area) (Figure, bool) {
 //     counts; a bound where only one side is small;
 //   - a median in whole weeks, only where the area's placements are shown
 //     and at least the threshold of values lie behind it;
-//   - the same areas every month: all, every region, every municipality.
+//   - the same areas every month: all, every region, every municipality;
+//   - an audit: the month's own output is attacked as an outsider would,
+//     and more is withheld until no withheld figure is pinned.
 func Publish(rep *Report, policy disclosure.Policy, cfg *config.Config) *Published {
 	return publish(rep, policy, cfg, allRules())
 }
@@ -155,12 +157,14 @@ type rules struct {
 	// weeks rounds medians to whole weeks.
 	weeks bool
 	// audit attacks each month's output before it is released and
-	// withholds more until the attack pins no withheld figure.
-	audit bool
+	// withholds more until the attack pins no withheld figure, in at most
+	// auditRounds rounds; then it fails closed.
+	audit       bool
+	auditRounds int
 }
 
 func allRules() rules {
-	return rules{ratioFromPublished: true, ratioSides: true, complement: true, weeks: true, audit: true}
+	return rules{ratioFromPublished: true, ratioSides: true, complement: true, weeks: true, audit: true, auditRounds: maxAuditRounds}
 }
 
 // maxAuditRounds bounds the audit; each round withholds at least one more
@@ -173,16 +177,26 @@ func publish(rep *Report, policy disclosure.Policy, cfg *config.Config, rule rul
 	adj := adjustments{forced: map[figureKey]bool{}, unmarked: map[figureKey]bool{}}
 	for round := 0; ; round++ {
 		p := decide(rep, policy, cfg, tree, rule, adj)
-		if !rule.audit || round == maxAuditRounds {
+		if !rule.audit {
 			return p
 		}
 		pins, err := audit(p)
 		if err != nil {
 			return withholdAll(p)
 		}
-		if len(pins) == 0 || !adj.escalate(p, pins) {
+		if len(pins) == 0 {
 			return p
 		}
+		if round < rule.auditRounds && adj.escalate(p, pins) {
+			continue
+		}
+		// Stuck with a pin: fail closed. Withhold the pinned KPIs in
+		// every area, and the whole month if even that does not do.
+		p = withholdKPIs(p, pins)
+		if pins, err := audit(p); err != nil || len(pins) > 0 {
+			return withholdAll(p)
+		}
+		return p
 	}
 }
 
