@@ -605,3 +605,32 @@ func plainRowCount(t *testing.T, b []byte) int {
 	}
 	return n - 1 // the header
 }
+
+// TestRefusalKinds: a refused delivery says what kind of refusal it is by
+// its type (operations page on a BSN), and which file it was.
+func TestRefusalKinds(t *testing.T) {
+	for _, tt := range []struct {
+		file, source string
+		want         ingest.RefusalKind
+	}{
+		{"bsn_in_pseudonym.csv", "jzplus", ingest.RefusedBSN},
+		{"columns_missing.csv", "jzplus", ingest.RefusedColumns},
+		{"arrow_magic_only.arrow", "jzplus", ingest.RefusedUnreadable},
+	} {
+		t.Run(tt.file, func(t *testing.T) {
+			in, _ := newIngester(t)
+			c, err := ingest.Source(tt.source)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = in.IngestFile(context.Background(), c, filepath.Join("testdata", "bad", tt.file))
+			var re *ingest.RefusedError
+			if !errors.As(err, &re) || !errors.Is(err, ingest.ErrRefused) {
+				t.Fatalf("err = %v, want a *RefusedError matching ErrRefused", err)
+			}
+			if diff := cmp.Diff([2]string{string(tt.want), tt.file}, [2]string{string(re.Kind), re.File}); diff != "" {
+				t.Errorf("kind and file (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

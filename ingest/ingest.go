@@ -35,9 +35,36 @@ import (
 // or a BSN where a pseudonym belongs. Nothing of a refused file lands.
 var ErrRefused = errors.New("delivery refused")
 
-// refuse wraps a reason as a refusal.
-func refuse(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrRefused, fmt.Sprintf(format, args...))
+// RefusalKind says why a delivery was refused whole; operations page on
+// a BSN refusal (a possible data breach at a source).
+type RefusalKind string
+
+// The kinds of refusal.
+const (
+	RefusedBSN        RefusalKind = "bsn"        // a BSN where a pseudonym belongs
+	RefusedColumns    RefusalKind = "columns"    // columns not in the contract, or missing
+	RefusedUnreadable RefusalKind = "unreadable" // not a file of a known format
+)
+
+// RefusedError is a delivery refused whole. It matches ErrRefused with
+// errors.Is; read it with errors.As.
+type RefusedError struct {
+	File   string // the delivery's file name, once known
+	Kind   RefusalKind
+	Reason string
+}
+
+func (e *RefusedError) Error() string { return ErrRefused.Error() + ": " + e.Reason }
+
+// Is makes every RefusedError match ErrRefused.
+func (e *RefusedError) Is(target error) bool { return target == ErrRefused }
+
+// RefusalKind is the kind as text, for those that only know the method.
+func (e *RefusedError) RefusalKind() string { return string(e.Kind) }
+
+// refuse makes a refusal of a kind.
+func refuse(kind RefusalKind, format string, args ...any) error {
+	return &RefusedError{Kind: kind, Reason: fmt.Sprintf(format, args...)}
 }
 
 // Ingester lands deliveries in a working database that Migrate has set up.
@@ -78,8 +105,15 @@ type Result struct {
 // database was filled with (the first file that lands in a database
 // without one records its key); every other error is an operational
 // failure. Whatever the error, nothing of the file has landed.
-func (in *Ingester) IngestFile(ctx context.Context, c *contract.Contract, path string) (Result, error) {
+func (in *Ingester) IngestFile(ctx context.Context, c *contract.Contract, path string) (_ Result, err error) {
 	res := Result{File: filepath.Base(path), Source: c.Source}
+	defer func() {
+		// A refusal made deep in the reading learns its file here.
+		var re *RefusedError
+		if errors.As(err, &re) && re.File == "" {
+			re.File = res.File
+		}
+	}()
 	if len(in.ResearchKey) < pseudonymize.MinKeyBytes {
 		return res, fmt.Errorf("ingest %s: research key: %w", res.File, pseudonymize.ErrKeyTooShort)
 	}
@@ -115,13 +149,13 @@ func (in *Ingester) IngestFile(ctx context.Context, c *contract.Contract, path s
 		if errors.Is(err, os.ErrNotExist) || errors.Is(err, os.ErrPermission) {
 			return res, fmt.Errorf("ingest %s: %w", res.File, err)
 		}
-		return res, fmt.Errorf("ingest %s: %w", res.File, refuse("unreadable: %v", err))
+		return res, fmt.Errorf("ingest %s: %w", res.File, refuse(RefusedUnreadable, "unreadable: %v", err))
 	}
 	defer rows.Close()
 	res.Format = format
 	pos, err := c.CheckHeader(rows.Header())
 	if err != nil {
-		return res, fmt.Errorf("ingest %s: %w", res.File, refuse("%v", err))
+		return res, fmt.Errorf("ingest %s: %w", res.File, refuse(RefusedColumns, "%v", err))
 	}
 
 	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
@@ -346,7 +380,7 @@ func (in *Ingester) check(ctx context.Context, c *contract.Contract, header int,
 	for rb := range raw {
 		b := prepBatch{rows: make([]prepRow, 0, len(rb.Records)), err: rb.Err}
 		if b.err != nil && !errors.Is(b.err, io.EOF) {
-			b.err = refuse("unreadable: %v", b.err)
+			b.err = refuse(RefusedUnreadable, "unreadable: %v", b.err)
 		}
 		flat := make([]driver.Value, len(rb.Records)*width)
 		for _, rec := range rb.Records {
@@ -362,7 +396,7 @@ func (in *Ingester) check(ctx context.Context, c *contract.Contract, header int,
 			}
 			if looksLikeBSN(fields[pi]) {
 				// The rows before it go on; the file ends with it.
-				b.err = refuse("line %d: the pseudonym column holds a value that looks like a BSN (9 digits passing the elfproef); was the file pseudonymised?", rec.Line)
+				b.err = refuse(RefusedBSN, "line %d: the pseudonym column holds a value that looks like a BSN (9 digits passing the elfproef); was the file pseudonymised?", rec.Line)
 				break
 			}
 			if problems := c.ValidateInto(typed, fields); len(problems) > 0 {

@@ -3,6 +3,14 @@
 // on cron schedules in Europe/Amsterdam time, with retries, a run history
 // in the database and a catch-up of a cycle missed while the daemon was
 // down. One job writes the database at a time.
+//
+// After a write to the working database fails, the daemon writes it no
+// more: DuckDB's next commit on the same instance can land a mangled row
+// (issue 16: a job name made of several run together, not valid UTF-8 in
+// memory), and a failed checkpoint leaves the instance invalid until it
+// is restarted. Ready then says why, DatabaseFailed is closed, and serve
+// exits non-zero so that the supervisor starts a new process, whose DuckDB
+// recovers the file from its WAL, which holds committed transactions only.
 package schedules
 
 import (
@@ -11,13 +19,16 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
+	duckdb "github.com/duckdb/duckdb-go/v2"
 	"github.com/robfig/cron/v3"
 
 	"github.com/zothuis/zothuis/config"
 	"github.com/zothuis/zothuis/ingest"
+	"github.com/zothuis/zothuis/ingest/contract"
 	"github.com/zothuis/zothuis/kpi"
 )
 
@@ -44,13 +55,15 @@ type Options struct {
 type Daemon struct {
 	cfg      *config.Config
 	db       *sql.DB
-	ingester *ingest.Ingester
+	ingester fileIngester
 	pullers  map[string]Puller
 	spool    Spool
 	publish  []Publisher
 	log      *slog.Logger
 	now      func() time.Time
 	runs     runs
+	health   *health
+	guard    *writeGuard
 
 	writer sync.Mutex     // held while a job writes the database
 	active sync.WaitGroup // jobs under way, for a clean stop
@@ -58,7 +71,12 @@ type Daemon struct {
 	jobs   map[string]cron.Job // wrapped jobs by name, so every trigger goes through the same skip guard
 }
 
-// New makes a daemon for the configuration. It does not start anything.
+// seedTimeout bounds the read of the run history in New.
+const seedTimeout = 30 * time.Second
+
+// New makes a daemon for the configuration. It does not start anything;
+// it reads the run history, so that its metrics start from the jobs'
+// latest outcomes.
 func New(cfg *config.Config, opt Options) (*Daemon, error) {
 	now := opt.Now
 	if now == nil {
@@ -68,24 +86,61 @@ func New(cfg *config.Config, opt Options) (*Daemon, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	d := &Daemon{
-		cfg:      cfg,
-		db:       opt.DB,
-		ingester: &ingest.Ingester{DB: opt.DB, ResearchKey: opt.ResearchKey, Now: now},
-		pullers:  opt.Pullers,
-		spool:    opt.Spool,
-		publish:  opt.Publish,
-		log:      log,
-		now:      now,
-		runs:     runs{db: opt.DB, now: now},
-		jobs:     map[string]cron.Job{},
-	}
+	var jobs, kinds []string
 	for _, s := range cfg.Sources {
-		if _, ok := d.pullers[s.Name]; !ok {
+		if _, ok := opt.Pullers[s.Name]; !ok {
 			return nil, fmt.Errorf("source %s: no puller", s.Name)
 		}
+		jobs = append(jobs, PullJob(s.Name))
+		if !slices.Contains(kinds, s.Source) {
+			kinds = append(kinds, s.Source)
+		}
+	}
+	jobs = append(jobs, CycleJob)
+	h := newHealth(jobs, kinds)
+	guard := guardOf(opt.DB, log)
+	d := &Daemon{
+		cfg:     cfg,
+		db:      opt.DB,
+		pullers: opt.Pullers,
+		spool:   opt.Spool,
+		publish: opt.Publish,
+		log:     log,
+		now:     now,
+		runs:    runs{db: opt.DB, now: now, guard: guard},
+		health:  h,
+		guard:   guard,
+		jobs:    map[string]cron.Job{},
+	}
+	d.ingester = observedIngester{
+		in:     &ingest.Ingester{DB: opt.DB, ResearchKey: opt.ResearchKey, Now: now},
+		health: h,
+		now:    now,
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), seedTimeout)
+	defer cancel()
+	if err := h.seed(ctx, opt.DB); err != nil {
+		return nil, err
 	}
 	return d, nil
+}
+
+// Ready returns why the daemon cannot do its work, nil when it can: an
+// error once a write to the working database failed (wrapping
+// ErrDatabaseUnwritable), from then on until the process ends.
+func (d *Daemon) Ready() error { return d.guard.allow() }
+
+// DatabaseFailed is closed once a write to the working database failed
+// and the daemon stopped writing it; Ready then returns why. serve exits
+// non-zero on it, for the supervisor to start a new process.
+func (d *Daemon) DatabaseFailed() <-chan struct{} { return d.guard.failed }
+
+// Health returns what the daemon knows in memory of its jobs, refusals
+// and database, for the metrics.
+func (d *Daemon) Health() Health {
+	h := d.health.snapshot()
+	h.Database = d.guard.allow()
+	return h
 }
 
 // errNoWindow means the data holds no complete 12-month window yet: the
@@ -133,7 +188,8 @@ func (d *Daemon) Pull(ctx context.Context, name string) (PullResult, error) {
 }
 
 // record runs fn as one run of job: it takes the writer lock, records the
-// run's start and outcome in the run history.
+// run's start and outcome in the run history, and its outcome in memory,
+// where it stays when the history cannot be written.
 func (d *Daemon) record(ctx context.Context, job string, fn func(ctx context.Context) (int, error)) (err error) {
 	d.active.Add(1)
 	defer d.active.Done()
@@ -142,6 +198,8 @@ func (d *Daemon) record(ctx context.Context, job string, fn func(ctx context.Con
 	start := time.Now()
 	id, err := d.runs.start(ctx, job)
 	if err != nil {
+		d.health.ended(job, false, false)
+		d.log.Error("job failed", "job", job, "err", err)
 		return err
 	}
 	d.log.Info("job started", "job", job, "run", id)
@@ -150,12 +208,22 @@ func (d *Daemon) record(ctx context.Context, job string, fn func(ctx context.Con
 		if p := recover(); p != nil {
 			err = fmt.Errorf("%s: panic: %v", job, p)
 		}
-		// The outcome is recorded even when ctx was cancelled.
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		defer cancel()
-		if rerr := d.runs.end(rctx, id, rows, err); rerr != nil && err == nil {
-			err = rerr
+		recorded := false
+		if ferr := d.guard.check(err); ferr != nil {
+			// A commit failed: the outcome is not written either, as
+			// any later commit on this instance may land mangled.
+			err = ferr
+		} else {
+			// The outcome is recorded even when ctx was cancelled.
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			rerr := d.runs.end(rctx, id, rows, err)
+			cancel()
+			recorded = rerr == nil
+			if rerr != nil && err == nil {
+				err = rerr
+			}
 		}
+		d.health.ended(job, err == nil, recorded)
 		if err != nil {
 			d.log.Error("job failed", "job", job, "run", id, "duration", time.Since(start).Round(time.Millisecond), "err", err)
 		} else {
@@ -164,4 +232,165 @@ func (d *Daemon) record(ctx context.Context, job string, fn func(ctx context.Con
 	}()
 	rows, err = fn(ctx)
 	return err
+}
+
+// ErrDatabaseUnwritable is wrapped by the error of every job and every
+// run-history write after a write to the working database failed: the
+// daemon stopped writing it, and only a new process writes it again.
+var ErrDatabaseUnwritable = errors.New("the working database cannot be written")
+
+// writeGuard stops the writes to a working database once one failed.
+type writeGuard struct {
+	log    *slog.Logger
+	mu     sync.Mutex
+	err    error         // why the writes stopped; nil while they go on
+	failed chan struct{} // closed when they stop
+}
+
+// guards holds the write guard of each database handle a daemon was made
+// on. It belongs to the handle, not to a daemon: serve's reload makes a new
+// daemon on the same handle, which must not write through an instance
+// that failed either. Handles are few (one per process, a few per test).
+var (
+	guardsMu sync.Mutex
+	guards   = map[*sql.DB]*writeGuard{}
+)
+
+// guardOf returns the write guard of db, made on first use with log.
+func guardOf(db *sql.DB, log *slog.Logger) *writeGuard {
+	guardsMu.Lock()
+	defer guardsMu.Unlock()
+	g := guards[db]
+	if g == nil {
+		g = &writeGuard{log: log, failed: make(chan struct{})}
+		guards[db] = g
+	}
+	return g
+}
+
+// allow returns the error of the failure that stopped the writes, nil
+// while the database may be written.
+func (g *writeGuard) allow() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.err
+}
+
+// check returns, when a job's err shows that a commit failed or that
+// DuckDB's instance can no longer be trusted, the error wrapping
+// ErrDatabaseUnwritable that stopped the writes; nil otherwise.
+func (g *writeGuard) check(err error) error {
+	if errors.Is(err, ErrDatabaseUnwritable) {
+		return err
+	}
+	var de *duckdb.Error
+	if !errors.As(err, &de) {
+		return nil
+	}
+	switch de.Type {
+	case duckdb.ErrorTypeTransaction, // a failed commit (one writer: no conflicts to expect)
+		duckdb.ErrorTypeFatal,    // the instance is invalidated
+		duckdb.ErrorTypeInternal: // DuckDB invalidates the instance on these too
+		return g.fail(err)
+	}
+	return nil
+}
+
+// wrote takes the outcome of one of the daemon's own writes (the run
+// history): any failure but the caller's cancellation means the database
+// cannot be written, and stops the writes.
+func (g *writeGuard) wrote(err error) error {
+	var de *duckdb.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded),
+		errors.As(err, &de) && de.Type == duckdb.ErrorTypeInterrupt:
+		return err
+	}
+	return g.fail(err)
+}
+
+// fail stops the writes for cause and returns the error every later write
+// gets. Closing the database afterwards is safe: its checkpoint writes
+// committed data only (tried). Disabling that checkpoint would be worse:
+// DuckDB 1.4 cannot replay a WAL that holds the migrations of a new
+// database.
+func (g *writeGuard) fail(cause error) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.err != nil {
+		return g.err
+	}
+	g.err = fmt.Errorf("%w: %w", ErrDatabaseUnwritable, cause)
+	g.log.Error("the working database cannot be written: no job writes it any more; restart the process", "err", cause)
+	close(g.failed)
+	return g.err
+}
+
+// RefusalReason is the kind of reason a delivery was not landed for: the
+// reason label of zothuis_source_refusals_total, one of a fixed set.
+type RefusalReason string
+
+// The refusal reasons.
+const (
+	// RefusedBSN: a value that looks like a BSN where a pseudonym
+	// belongs. The file was not pseudonymised: a possible data breach at
+	// the source.
+	RefusedBSN RefusalReason = "bsn"
+	// RefusedColumns: the header is not the source's contract.
+	RefusedColumns RefusalReason = "columns"
+	// RefusedUnreadable: no CSV, Parquet or Arrow file the pipeline reads.
+	RefusedUnreadable RefusalReason = "unreadable"
+	// RefusedOther: a refusal that does not tell its kind.
+	RefusedOther RefusalReason = "other"
+)
+
+// RefusalReasons are all the refusal reasons, in a fixed order.
+func RefusalReasons() []RefusalReason {
+	return []RefusalReason{RefusedBSN, RefusedColumns, RefusedUnreadable, RefusedOther}
+}
+
+// refusalReason returns why err kept a delivery out for good, from the
+// error's types; false when err is no refusal. A research key mismatch
+// (ingest.KeyMismatchError) is none: the file waits in incoming, and the
+// pull job fails until the right key is given.
+func refusalReason(err error) (RefusalReason, bool) {
+	if !errors.Is(err, ingest.ErrRefused) {
+		return "", false
+	}
+	var re *ingest.RefusedError
+	if errors.As(err, &re) {
+		switch re.Kind {
+		case ingest.RefusedBSN:
+			return RefusedBSN, true
+		case ingest.RefusedColumns:
+			return RefusedColumns, true
+		case ingest.RefusedUnreadable:
+			return RefusedUnreadable, true
+		}
+	}
+	return RefusedOther, true
+}
+
+// fileIngester lands one delivery file.
+type fileIngester interface {
+	IngestFile(ctx context.Context, c *contract.Contract, path string) (ingest.Result, error)
+}
+
+// observedIngester counts the refusals of an ingester in the daemon's
+// memory by reason: the refusals table has no reason kind, and cannot be
+// written when the database cannot.
+type observedIngester struct {
+	in     fileIngester
+	health *health
+	now    func() time.Time
+}
+
+func (o observedIngester) IngestFile(ctx context.Context, c *contract.Contract, path string) (ingest.Result, error) {
+	r, err := o.in.IngestFile(ctx, c, path)
+	if reason, ok := refusalReason(err); ok {
+		o.health.refused(c.Source, reason, o.now())
+	}
+	return r, err
 }

@@ -21,6 +21,9 @@ func (p *pipeline) registry(log *slog.Logger) (*prometheus.Registry, error) {
 		Logger:       log,
 		Version:      buildVersion(),
 	})
+	if err == nil {
+		err = reg.Register(prom.NewDaemonCollector(p.daemon, log))
+	}
 	return reg, err
 }
 

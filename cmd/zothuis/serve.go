@@ -80,10 +80,17 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 
+	var failed error // a write to the working database failed
 serving:
 	for {
 		select {
 		case <-ctx.Done():
+			break serving
+		case <-cur.p.daemon.DatabaseFailed():
+			// DuckDB's instance is not to be written again: exit non-zero
+			// for the supervisor to start a new process.
+			failed = cur.p.daemon.Ready()
+			e.log.Error("stopping: the working database cannot be written", "err", failed)
 			break serving
 		case err := <-served:
 			cur.stop()
@@ -111,6 +118,9 @@ serving:
 	}
 	if err := p.Close(); err != nil {
 		return fmt.Errorf("close database: %w", err)
+	}
+	if failed != nil {
+		return fmt.Errorf("serve: %w", failed)
 	}
 	e.log.Info("stopped")
 	return nil

@@ -38,6 +38,10 @@ func newServer(p *pipeline, log *slog.Logger) (*server, error) {
 			http.Error(w, "not ready", http.StatusServiceUnavailable)
 			return
 		}
+		if err := p.daemon.Ready(); err != nil {
+			http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
 		if err := p.db.PingContext(r.Context()); err != nil {
 			http.Error(w, "database not reachable", http.StatusServiceUnavailable)
 			return

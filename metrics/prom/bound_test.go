@@ -364,6 +364,7 @@ tests:
               area_type: region
               area: drenthe
             exp_annotations:
+              runbook_url: "docs/runbook.md#spoedmachtigingsharehigh"
               summary: "Aandeel spoedmachtigingen in regio drenthe boven de drempel"
               description: "Het aandeel spoedmachtigingen in regio drenthe is meer dan 75%% van de JZ+-plaatsingen in de twaalf maanden tot en met de rapportagemaand, boven de drempel van %s%%. Het aandeel zelf wordt niet gepubliceerd, omdat te weinig plaatsingen zonder spoedmachtiging begonnen; de ondergrens volgt uit de gepubliceerde aantallen."
 `, rules, strings.Join(series, ""), instance, threshold)
