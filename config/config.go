@@ -54,6 +54,11 @@ type Config struct {
 	// Listen is the address of zothuis serve: metrics, health and the
 	// dashboard. Loopback by default.
 	Listen string `yaml:"listen"`
+	// AdminListen is the address of zothuis serve's administration
+	// endpoints (status, trigger a job, backup), which zothuis status and
+	// trigger call. It must be a loopback address: only the daemon's own
+	// host may trigger jobs. Empty turns them off.
+	AdminListen string `yaml:"admin_listen"`
 	// Sources are the deliveries to pull, each with its puller and
 	// schedule. A source kind may be listed more than once (two JZ+
 	// providers, say) under different names.
@@ -75,6 +80,10 @@ type Paths struct {
 	// archive/ (landed, with checksums), rejected/ (refused, with a
 	// .reason file) and the pullers' state.
 	Spool string `yaml:"spool"`
+	// Backups holds copies of the working database: those zothuis backup
+	// writes and the one taken before each schema migration. Empty means
+	// backups/ beside the database.
+	Backups string `yaml:"backups"`
 }
 
 // Source is one delivery channel: a source kind, its puller and when to
@@ -101,6 +110,11 @@ type Inbox struct {
 	// Settle is how long a file must not have changed before it counts
 	// as complete; a file named *.part never counts.
 	Settle time.Duration `yaml:"settle"`
+	// RequireMarker takes a file only once the source has written its
+	// marker, <name>.done or <name>.sha256 (checked against the file):
+	// for a source that cannot write under a temporary name and rename,
+	// and may pause longer than Settle.
+	RequireMarker bool `yaml:"require_marker"`
 }
 
 // HTTPS pulls one delivery URL with a conditional GET.
@@ -171,10 +185,15 @@ func Default() *Config {
 		Snapshot:    Retention{KeepMonths: 12},
 		Paths:       Paths{Database: "work/zothuis.duckdb", Out: ".", Spool: "spool"},
 		Listen:      "127.0.0.1:9617",
+		AdminListen: DefaultAdminListen,
 		Cycle:       Cycle{Schedule: DefaultCycleSchedule},
 		Retry:       Retry{Attempts: 3, Backoff: 30 * time.Second, MaxBackoff: 10 * time.Minute},
 	}
 }
+
+// DefaultAdminListen is the administration address of zothuis serve:
+// loopback, the port after the default listen address's.
+const DefaultAdminListen = "127.0.0.1:9618"
 
 // Defaults of a source and its puller.
 const (
@@ -220,6 +239,7 @@ func (c *Config) resolve(dir string) {
 	abs(&c.Paths.Database)
 	abs(&c.Paths.Out)
 	abs(&c.Paths.Spool)
+	abs(&c.Paths.Backups)
 	abs(&c.ResearchKeyFile)
 	for i := range c.Sources {
 		s := &c.Sources[i]

@@ -38,6 +38,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/zothuis/zothuis/atomicfile"
 	"github.com/zothuis/zothuis/config"
 	"github.com/zothuis/zothuis/disclosure"
 	"github.com/zothuis/zothuis/kpi"
@@ -229,33 +230,12 @@ func writeAssets(root string) error {
 	})
 }
 
-// writeFile writes b to path atomically: to a temporary file in the same
-// folder, synced, then renamed over path.
+// writeFile writes b to path atomically, making its folder first.
 func writeFile(path string, b []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, dirMode); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), dirMode); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Chmod(fileMode)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
+	if err := atomicfile.WriteFile(path, b, fileMode); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil

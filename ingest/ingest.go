@@ -27,6 +27,7 @@ import (
 
 	"github.com/zothuis/zothuis/ingest/contract"
 	"github.com/zothuis/zothuis/ingest/dutchcsv"
+	"github.com/zothuis/zothuis/ordered"
 	"github.com/zothuis/zothuis/pseudonymize"
 	zsql "github.com/zothuis/zothuis/sql"
 )
@@ -271,24 +272,9 @@ func (in *Ingester) load(ctx context.Context, dc driver.Conn, c *contract.Contra
 	}()
 
 	// Reading runs in one goroutine and checking and re-keying in
-	// checkers more, batches dealt out and taken back in turn (so rows
-	// reach the appenders in file order), so that they and DuckDB keep
-	// both cores busy: checking was the slowest of the three.
-	pctx, cancel := context.WithCancel(ctx)
-	raw := make([]chan dutchcsv.Batch, checkers)
-	done := make([]chan prepBatch, checkers)
-	for i := range raw {
-		raw[i], done[i] = make(chan dutchcsv.Batch, 2), make(chan prepBatch, 2)
-		go in.check(pctx, c, len(rows.Header()), pos, raw[i], done[i])
-	}
-	go dutchcsv.DealBatches(pctx, rows, prepBatchRows, raw)
-	defer func() {
-		cancel()
-		for _, ch := range done { // the reader must be done before rows is closed
-			for range ch {
-			}
-		}
-	}()
+	// checkers more, batches taken back in the order read (so rows reach
+	// the appenders in file order), so that they and DuckDB keep both
+	// cores busy: checking was the slowest of the three.
 	tick := func() error {
 		if res.Rows%4096 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -300,11 +286,7 @@ func (in *Ingester) load(ctx context.Context, dc driver.Conn, c *contract.Contra
 		}
 		return nil
 	}
-	for turn := 0; ; turn++ {
-		b, ok := <-done[turn%checkers]
-		if !ok {
-			break
-		}
+	sink := func(b prepBatch) error {
 		for i := range b.rows {
 			if err := tick(); err != nil {
 				return err
@@ -338,8 +320,28 @@ func (in *Ingester) load(ctx context.Context, dc driver.Conn, c *contract.Contra
 			}
 			return b.err
 		}
+		return nil
 	}
-	return ctx.Err()
+	return in.checkRows(ctx, c, rows, pos, sink)
+}
+
+// checkRows reads rows in batches, checks and re-keys them in checkers
+// goroutines and hands the checked batches to sink in file order. It
+// returns once no goroutine reads rows any more, so the caller may close
+// rows then.
+func (in *Ingester) checkRows(ctx context.Context, c *contract.Contract, rows rowSource, pos []int, sink func(prepBatch) error) error {
+	pool := ordered.Pool[dutchcsv.Batch, prepBatch]{
+		Workers: checkers,
+		Depth:   2,
+		Read: func(_ context.Context, emit func(dutchcsv.Batch) error) error {
+			return dutchcsv.ReadBatches(rows, prepBatchRows, emit)
+		},
+		NewWorker: func() func(dutchcsv.Batch) (prepBatch, error) {
+			return in.checker(c, len(rows.Header()), pos)
+		},
+		Sink: sink,
+	}
+	return pool.Run(ctx)
 }
 
 // prepBatchRows is how many rows go from stage to stage at a time.
@@ -366,18 +368,16 @@ type prepRow struct {
 // that reads them and the one that feeds the appenders.
 const checkers = 2
 
-// check checks the records of each batch from raw against the contract
-// and re-keys the pseudonyms, sending the result on out, until raw is
-// closed or ctx is done; it closes out. header is the number of header
-// fields.
-func (in *Ingester) check(ctx context.Context, c *contract.Contract, header int, pos []int, raw <-chan dutchcsv.Batch, out chan<- prepBatch) {
-	defer close(out)
+// checker returns a function that checks the records of a batch against
+// the contract and re-keys the pseudonyms, for one goroutine (it keeps a
+// hasher and scratch space). header is the number of header fields.
+func (in *Ingester) checker(c *contract.Contract, header int, pos []int) func(dutchcsv.Batch) (prepBatch, error) {
 	rekey := pseudonymize.NewHasher(in.ResearchKey)
 	pi := c.Index("pseudonym")
 	width := len(c.Columns) + 1
 	fields := make([]string, len(c.Columns))
 	typed := make([]any, len(c.Columns))
-	for rb := range raw {
+	return func(rb dutchcsv.Batch) (prepBatch, error) {
 		b := prepBatch{rows: make([]prepRow, 0, len(rb.Records)), err: rb.Err}
 		if b.err != nil && !errors.Is(b.err, io.EOF) {
 			b.err = refuse(RefusedUnreadable, "unreadable: %v", b.err)
@@ -415,11 +415,7 @@ func (in *Ingester) check(ctx context.Context, c *contract.Contract, header int,
 			r.values[len(c.Columns)] = r.line
 			b.rows = append(b.rows, r)
 		}
-		select {
-		case out <- b:
-		case <-ctx.Done():
-			return
-		}
+		return b, nil
 	}
 }
 

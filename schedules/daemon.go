@@ -69,6 +69,8 @@ type Daemon struct {
 	active sync.WaitGroup // jobs under way, for a clean stop
 	cron   *cron.Cron
 	jobs   map[string]cron.Job // wrapped jobs by name, so every trigger goes through the same skip guard
+
+	running runningJobs // runs under way, for Status and RunNow (status.go)
 }
 
 // seedTimeout bounds the read of the run history in New.
@@ -153,6 +155,9 @@ var errNoWindow = errors.New("no complete 12-month window yet")
 func (d *Daemon) Cycle(ctx context.Context) (time.Time, error) {
 	var month time.Time
 	err := d.record(ctx, CycleJob, func(ctx context.Context) (int, error) {
+		// The cycle writes from its first step to its last.
+		d.writer.Lock()
+		defer d.writer.Unlock()
 		span, err := kpi.Refresh(ctx, d.db, d.cfg, d.now())
 		if err != nil {
 			return 0, err
@@ -171,7 +176,9 @@ func (d *Daemon) Cycle(ctx context.Context) (time.Time, error) {
 	return month, err
 }
 
-// Pull runs the pull job of the named source now.
+// Pull runs the pull job of the named source now. ctx cancels the
+// download; a file being landed when it ends lands whole, the others wait
+// in incoming for the next run.
 func (d *Daemon) Pull(ctx context.Context, name string) (PullResult, error) {
 	var res PullResult
 	for _, s := range d.cfg.Sources {
@@ -187,16 +194,21 @@ func (d *Daemon) Pull(ctx context.Context, name string) (PullResult, error) {
 	return res, fmt.Errorf("pull %s: no such source in the configuration", name)
 }
 
-// record runs fn as one run of job: it takes the writer lock, records the
-// run's start and outcome in the run history, and its outcome in memory,
-// where it stays when the history cannot be written.
+// record runs fn as one run of job: it records the run's start and
+// outcome in the run history, and its outcome in memory, where it stays
+// when the history cannot be written. It holds the writer lock only for
+// those two writes: fn takes it for its own, so that a pull waiting on a
+// slow server does not hold up the other jobs (issue 16, finding 5). A
+// job whose ctx ended before it began does not run and leaves no row.
 func (d *Daemon) record(ctx context.Context, job string, fn func(ctx context.Context) (int, error)) (err error) {
 	d.active.Add(1)
 	defer d.active.Done()
-	d.writer.Lock()
-	defer d.writer.Unlock()
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("%s: not started: %w", job, err)
+	}
+	defer d.running.enter(job, d.now())()
 	start := time.Now()
-	id, err := d.runs.start(ctx, job)
+	id, err := d.startRun(ctx, job)
 	if err != nil {
 		d.health.ended(job, false, false)
 		d.log.Error("job failed", "job", job, "err", err)
@@ -216,7 +228,9 @@ func (d *Daemon) record(ctx context.Context, job string, fn func(ctx context.Con
 		} else {
 			// The outcome is recorded even when ctx was cancelled.
 			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			d.writer.Lock()
 			rerr := d.runs.end(rctx, id, rows, err)
+			d.writer.Unlock()
 			cancel()
 			recorded = rerr == nil
 			if rerr != nil && err == nil {
@@ -232,6 +246,17 @@ func (d *Daemon) record(ctx context.Context, job string, fn func(ctx context.Con
 	}()
 	rows, err = fn(ctx)
 	return err
+}
+
+// startRun writes the start of a run under the writer lock. A ctx
+// cancelled meanwhile does not cut the write: the run is recorded, and
+// fails with ctx's error.
+func (d *Daemon) startRun(ctx context.Context, job string) (int64, error) {
+	d.writer.Lock()
+	defer d.writer.Unlock()
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	return d.runs.start(wctx, job)
 }
 
 // ErrDatabaseUnwritable is wrapped by the error of every job and every

@@ -11,6 +11,7 @@ import (
 
 	"github.com/zothuis/zothuis/config"
 	"github.com/zothuis/zothuis/ingest"
+	"github.com/zothuis/zothuis/ingest/contract"
 	zsql "github.com/zothuis/zothuis/sql"
 )
 
@@ -40,6 +41,12 @@ type PullResult struct {
 // file goes to the archive, a refused one to the rejected folder with its
 // reason. An operational failure (the database, the disk) stops the pull
 // and leaves the file in incoming for the next try.
+//
+// The download runs without the writer lock, so that a slow or hanging
+// server holds up no other job, and ctx (cancelled by SIGTERM) reaches
+// it. The lock is taken only to land; a file being landed when ctx ends
+// lands whole (its transaction is short and a cut one is retried anyway),
+// the rest wait in incoming.
 func (d *Daemon) pull(ctx context.Context, src config.Source) (PullResult, error) {
 	var res PullResult
 	p, ok := d.pullers[src.Name]
@@ -57,28 +64,52 @@ func (d *Daemon) pull(ctx context.Context, src config.Source) (PullResult, error
 	if _, err := p.Pull(ctx, in); err != nil {
 		return res, fmt.Errorf("pull %s: %w", src.Name, err)
 	}
-	files, err := pending(in)
+	res, err = d.land(ctx, src, c, in)
 	if err != nil {
 		return res, fmt.Errorf("pull %s: %w", src.Name, err)
 	}
+	return res, nil
+}
+
+// land ingests the files waiting in the incoming folder in under the
+// writer lock. It lists them under the lock too, so that two pulls of one
+// source never land the same file.
+func (d *Daemon) land(ctx context.Context, src config.Source, c *contract.Contract, in string) (PullResult, error) {
+	var res PullResult
+	d.writer.Lock()
+	defer d.writer.Unlock()
+	files, err := pending(in)
+	if err != nil {
+		return res, err
+	}
+	wctx := context.WithoutCancel(ctx)
 	for _, f := range files {
+		if err := ctx.Err(); err != nil {
+			return res, fmt.Errorf("%d files left in incoming: %w", len(files)-res.Files, err)
+		}
 		res.Files++
-		r, err := d.ingester.IngestFile(ctx, c, f)
+		r, err := d.ingester.IngestFile(wctx, c, f)
 		switch {
 		case errors.Is(err, ingest.ErrRefused):
 			res.Refused++
-			reason := strings.TrimPrefix(err.Error(), "ingest ")
-			if _, err := d.db.ExecContext(ctx, zsql.Query("schedules/refusal.sql"),
+			// The refusal itself, without the layers that name the file:
+			// the file name has its own column and is the rejected file's.
+			reason := err.Error()
+			var refused *ingest.RefusedError
+			if errors.As(err, &refused) {
+				reason = refused.Error()
+			}
+			if _, err := d.db.ExecContext(wctx, zsql.Query("schedules/refusal.sql"),
 				src.Source, filepath.Base(f), r.SHA256, d.now(), reason); err != nil {
-				return res, fmt.Errorf("pull %s: %w", src.Name, err)
+				return res, err
 			}
 			if _, err := d.spool.Reject(src.Name, f, reason); err != nil {
-				return res, fmt.Errorf("pull %s: %w", src.Name, err)
+				return res, err
 			}
 			d.log.Warn("delivery refused", "source", src.Name, "file", filepath.Base(f), "reason", reason)
 			continue
 		case err != nil:
-			return res, fmt.Errorf("pull %s: %w", src.Name, err)
+			return res, err
 		}
 		if r.DuplicateOf != 0 {
 			res.Duplicates++
@@ -87,7 +118,7 @@ func (d *Daemon) pull(ctx context.Context, src config.Source) (PullResult, error
 			res.Rows += r.Rows
 		}
 		if _, _, err := d.spool.Archive(src.Name, f); err != nil {
-			return res, fmt.Errorf("pull %s: %w", src.Name, err)
+			return res, err
 		}
 		d.log.Info("delivery landed", "source", src.Name, "file", r.File, "accepted", r.Accepted,
 			"quarantined", r.Quarantined, "duplicate_of", r.DuplicateOf)

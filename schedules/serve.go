@@ -14,9 +14,9 @@ import (
 
 // Start schedules every job and, when the cycle of the latest closed
 // month has not succeeded yet (the daemon was down when it was due, or it
-// failed), runs it now. Jobs run with a context that stop does not
-// cancel: a job under way finishes. stop cancels the waits between
-// retries. Call Stop to end.
+// failed), runs it now. stop cancels the waits between retries and the
+// pulls' downloads (a hanging server must not hold up SIGTERM); the
+// cycle and a landing under way finish. Call Stop to end.
 func (d *Daemon) Start(stop context.Context) error {
 	if n, err := d.runs.interrupted(stop); err != nil {
 		return err
@@ -35,10 +35,10 @@ func (d *Daemon) Start(stop context.Context) error {
 		if err != nil {
 			return fmt.Errorf("job %s: %w", job, err)
 		}
-		// SkipIfStillRunning outside Recover: a panic must not leave the
+		// The skip guard outside Recover: a panic must not leave the
 		// guard believing the job still runs.
 		wrapped := cron.NewChain(
-			cron.SkipIfStillRunning(skipLogger{d: d, job: job}),
+			skipIfStillRunning(func() { d.skipped(job) }),
 			cron.Recover(logger),
 		).Then(cron.FuncJob(func() { d.retry(jobCtx, stop, job, fn) }))
 		d.jobs[job] = wrapped
@@ -47,8 +47,9 @@ func (d *Daemon) Start(stop context.Context) error {
 	}
 	for _, s := range d.cfg.Sources {
 		name := s.Name
-		if err := add(PullJob(name), s.Schedule, func(ctx context.Context) error {
-			_, err := d.Pull(ctx, name)
+		if err := add(PullJob(name), s.Schedule, func(context.Context) error {
+			// stop, not the job's context: it must reach a blocked download.
+			_, err := d.Pull(stop, name)
 			return err
 		}); err != nil {
 			return err
@@ -128,6 +129,10 @@ func (d *Daemon) retry(ctx, stop context.Context, job string, fn func(ctx contex
 		if err == nil {
 			return
 		}
+		if stop.Err() != nil {
+			d.log.Warn("job stopped; it runs again at its next schedule", "job", job, "attempt", attempt, "err", err)
+			return
+		}
 		if attempt >= d.cfg.Retry.Attempts {
 			d.log.Error("job gave up", "job", job, "attempts", attempt, "err", err)
 			return
@@ -142,26 +147,34 @@ func (d *Daemon) retry(ctx, stop context.Context, job string, fn func(ctx contex
 	}
 }
 
-// skipLogger records the triggers SkipIfStillRunning skips.
-type skipLogger struct {
-	d   *Daemon
-	job string
+// skipIfStillRunning runs the job unless a run of it is still under
+// way, and calls skipped instead. Unlike cron.SkipIfStillRunning, which
+// tells a skip only in a log message, it decides the skip itself, and a
+// panic leaves it ready for the next run.
+func skipIfStillRunning(skipped func()) cron.JobWrapper {
+	return func(j cron.Job) cron.Job {
+		idle := make(chan struct{}, 1)
+		idle <- struct{}{}
+		return cron.FuncJob(func() {
+			select {
+			case <-idle:
+				defer func() { idle <- struct{}{} }()
+				j.Run()
+			default:
+				skipped()
+			}
+		})
+	}
 }
 
-func (l skipLogger) Info(msg string, kv ...any) {
-	if msg != "skip" {
-		return
-	}
-	l.d.log.Warn("trigger skipped: the job is still running", "job", l.job)
+// skipped records a trigger of job skipped while a run of it was under way.
+func (d *Daemon) skipped(job string) {
+	d.log.Warn("trigger skipped: the job is still running", "job", job)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := l.d.runs.skipped(ctx, l.job); err != nil {
-		l.d.log.Error("run history", "job", l.job, "err", err)
+	if err := d.runs.skipped(ctx, job); err != nil {
+		d.log.Error("run history", "job", job, "err", err)
 	}
-}
-
-func (l skipLogger) Error(err error, msg string, kv ...any) {
-	l.d.log.Error(msg, append([]any{"job", l.job, "err", err}, kv...)...)
 }
 
 // cronLogger sends cron's own messages to slog: errors (such as a

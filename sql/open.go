@@ -5,7 +5,9 @@ import (
 	dbsql "database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
+	"time"
 
 	_ "github.com/duckdb/duckdb-go/v2" // the DuckDB driver
 )
@@ -18,18 +20,53 @@ import (
 // (BENCHMARKS.md), so 2 GB keeps every stage well under the 4 GiB budget.
 const MemoryLimit = "2GB"
 
+// Options tune OpenWith.
+type Options struct {
+	// Log receives a line per migration and per backup; none when nil.
+	Log *slog.Logger
+	// BackupDir is where the backup before a migration goes; empty means
+	// BackupDir(path).
+	BackupDir string
+	// Now names the backup; time.Now when nil.
+	Now func() time.Time
+}
+
+// ErrSnapshot is returned by Open for a research snapshot: it lacks the
+// operations records, and a working database it is not. Restore a
+// working database from it with zothuis restore.
+var ErrSnapshot = errors.New("a research snapshot, not a working database (restore one from it with zothuis restore)")
+
+// operationsSince is the schema version that made the operations tables;
+// a database at or past it without them is a snapshot.
+const operationsSince = 4
+
 // Open opens (or creates) the working DuckDB database at path and migrates
-// it to the current schema. The caller closes it.
+// it to the current schema, with the default Options. The caller closes it.
 func Open(ctx context.Context, path string) (*dbsql.DB, error) {
+	return OpenWith(ctx, path, Options{})
+}
+
+// OpenWith opens (or creates) the working DuckDB database at path and
+// migrates it to the current schema. Before it migrates a database that
+// holds data it writes a backup, so that an upgrade can be undone by
+// installing the old binary and restoring that file. It refuses a
+// database of a newer schema and a research snapshot. The caller closes
+// the database.
+func OpenWith(ctx context.Context, path string, opt Options) (*dbsql.DB, error) {
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.DiscardHandler)
+	}
+	if opt.BackupDir == "" {
+		opt.BackupDir = BackupDir(path)
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
 	db, err := dbsql.Open("duckdb", path+"?memory_limit="+MemoryLimit)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
-	if err := Migrate(ctx, db); err != nil {
+	if err := prepare(ctx, db, path, opt); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -42,6 +79,56 @@ func Open(ctx context.Context, path string) (*dbsql.DB, error) {
 		}
 	}
 	return db, nil
+}
+
+// prepare checks what kind of database db is and migrates it.
+func prepare(ctx context.Context, db *dbsql.DB, path string, opt Options) error {
+	if err := db.PingContext(ctx); err != nil {
+		return err
+	}
+	ms, err := Migrations()
+	if err != nil {
+		return err
+	}
+	current, err := SchemaVersion(ctx, db)
+	if err != nil {
+		return err
+	}
+	if current > len(ms) {
+		return &SchemaVersionError{Database: current, Program: len(ms)}
+	}
+	if current >= operationsSince {
+		var ops bool
+		if err := db.QueryRowContext(ctx, `SELECT count(*) > 0 FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = 'job_runs'`).Scan(&ops); err != nil {
+			return err
+		}
+		if !ops {
+			return ErrSnapshot
+		}
+	}
+	if current == len(ms) {
+		return nil
+	}
+	if current == 0 {
+		opt.Log.Info("creating the database schema", "database", path, "version", len(ms))
+	} else {
+		backup, err := Backup(ctx, db, opt.BackupDir, opt.Now())
+		if err != nil {
+			return fmt.Errorf("before migrating: %w", err)
+		}
+		opt.Log.Info("migrating the database schema; backed up first", "database", path,
+			"from", current, "to", len(ms), "backup", backup)
+	}
+	if err := migrate(ctx, db, opt.Log); err != nil {
+		return err
+	}
+	// Checkpoint now: DuckDB 1.4 cannot replay a WAL that holds a new
+	// database's whole schema (issue 16), so a crash before the next
+	// checkpoint would leave a file that does not open.
+	if _, err := db.ExecContext(ctx, "CHECKPOINT"); err != nil {
+		return fmt.Errorf("checkpoint after migrating: %w", err)
+	}
+	return nil
 }
 
 // OpenReadOnly opens a database for reading only, as a researcher's client
@@ -60,14 +147,18 @@ func OpenReadOnly(ctx context.Context, path string) (*dbsql.DB, error) {
 		db.Close()
 		return nil, err
 	}
-	var current int
-	if err := db.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+	current, err := SchemaVersion(ctx, db)
+	if err != nil {
 		db.Close()
-		return nil, fmt.Errorf("open %s: not a zothuis database: %w", path, err)
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if current == 0 {
+		db.Close()
+		return nil, fmt.Errorf("open %s: not a zothuis database", path)
 	}
 	if current != len(ms) {
 		db.Close()
-		return nil, fmt.Errorf("open %s: %w: database at schema version %d, this program knows %d", path, ErrSchemaVersion, current, len(ms))
+		return nil, fmt.Errorf("open %s: %w", path, &SchemaVersionError{Database: current, Program: len(ms)})
 	}
 	return db, nil
 }

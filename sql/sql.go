@@ -12,6 +12,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"path"
 	"sort"
 	"strconv"
@@ -73,6 +74,10 @@ func Migrations() ([]Migration, error) {
 // migration. A database written by a newer version of the program is
 // refused rather than used half-understood.
 func Migrate(ctx context.Context, db *dbsql.DB) error {
+	return migrate(ctx, db, slog.New(slog.DiscardHandler))
+}
+
+func migrate(ctx context.Context, db *dbsql.DB, log *slog.Logger) error {
 	ms, err := Migrations()
 	if err != nil {
 		return err
@@ -81,20 +86,41 @@ func Migrate(ctx context.Context, db *dbsql.DB) error {
 		version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)`); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	var current int
-	if err := db.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+	current, err := SchemaVersion(ctx, db)
+	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	if current > len(ms) {
-		return fmt.Errorf("migrate: database is at schema version %d, this program knows %d; use a newer zothuis", current, len(ms))
+		return fmt.Errorf("migrate: %w", &SchemaVersionError{Database: current, Program: len(ms)})
 	}
 	for _, m := range ms[current:] {
+		start := time.Now()
 		if err := apply(ctx, db, m); err != nil {
 			return fmt.Errorf("migrate %s: %w", m.Name, err)
 		}
+		log.Info("schema migration applied", "version", m.Version, "name", m.Name, "took", time.Since(start).Round(time.Millisecond))
 	}
 	return nil
 }
+
+// SchemaVersionError is a database at a schema version other than the
+// program's where that one is needed. It matches ErrSchemaVersion.
+type SchemaVersionError struct {
+	Database, Program int
+}
+
+func (e *SchemaVersionError) Error() string {
+	if e.Database > e.Program {
+		return fmt.Sprintf("database is at schema version %d, this program knows %d; use a newer zothuis", e.Database, e.Program)
+	}
+	return fmt.Sprintf("database at schema version %d, this program knows %d", e.Database, e.Program)
+}
+
+// Is makes errors.Is(err, ErrSchemaVersion) true.
+func (e *SchemaVersionError) Is(target error) bool { return target == ErrSchemaVersion }
+
+// Newer says the database was written by a newer program.
+func (e *SchemaVersionError) Newer() bool { return e.Database > e.Program }
 
 func apply(ctx context.Context, db *dbsql.DB, m Migration) error {
 	tx, err := db.BeginTx(ctx, nil)

@@ -3,6 +3,7 @@ package sql_test
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	zsql "github.com/zothuis/zothuis/sql"
@@ -66,5 +67,39 @@ func TestNewerDatabaseRefused(t *testing.T) {
 	if db, err := zsql.Open(ctx, path); err == nil {
 		db.Close()
 		t.Fatal("a database from a newer program was opened")
+	}
+}
+
+// TestCommentsNeedNoOtherDocument: the snapshot carries the comments to
+// researchers who have nothing else, so none points to the SPEC or
+// another document of the project (issue 17).
+func TestCommentsNeedNoOtherDocument(t *testing.T) {
+	db, err := zsql.Open(context.Background(), filepath.Join(t.TempDir(), "w.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query(`
+		SELECT table_name, '', comment FROM duckdb_tables() WHERE database_name = current_database()
+		UNION ALL SELECT view_name, '', comment FROM duckdb_views() WHERE database_name = current_database() AND NOT internal
+		UNION ALL SELECT table_name, column_name, comment FROM duckdb_columns() WHERE database_name = current_database()`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var rel, col string
+		var comment *string
+		if err := rows.Scan(&rel, &col, &comment); err != nil {
+			t.Fatal(err)
+		}
+		if comment == nil {
+			continue
+		}
+		for _, ref := range []string{"SPEC", "README", "issue ", ".md"} {
+			if strings.Contains(*comment, ref) {
+				t.Errorf("%s %s: the comment refers to %q: %s", rel, col, ref, *comment)
+			}
+		}
 	}
 }

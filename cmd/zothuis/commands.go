@@ -46,7 +46,11 @@ func commands() []command {
 		{"dashboard", "--db DB --out DIR [--month YYYY-MM] [--months N] [--config FILE]", "write the steering groups' HTML dashboard DIR/dashboard/ (read-only on the database)", runDashboard},
 		{"run", "--config FILE", "one full cycle now: pull every source, ingest, KPIs, dashboard, research snapshot, metrics", runRun},
 		{"serve", "--config FILE [--listen ADDR]", "the daemon: scheduled pulls and monthly cycles; /metrics, /healthz, /readyz and the dashboard", runServe},
+		{"backup", "--config FILE", "write a consistent copy of the working database into the backups folder (asks the daemon when one runs)", runBackup},
+		{"restore", "--config FILE --from FILE", "make a new working database from a backup or a research snapshot; the daemon must be stopped", runRestore},
 		{"check-config", "--config FILE", "check a configuration file and the files it names; explain every problem", runCheckConfig},
+		{"status", "--config FILE [--format table|json]", "jobs, their latest runs, refusals and sources' freshness; asks the daemon, or reads the database when none runs", runStatus},
+		{"trigger", "--config FILE JOB", "run a job of the daemon now, such as cycle or pull:jgz (loopback administration address)", runTrigger},
 		{"version", "", "print the version", runVersion},
 		{"help", "[COMMAND]", "show help", nil},
 	}
@@ -147,7 +151,8 @@ Global options, before the command (the log options are also taken among a comma
   --version            print the version, as "zothuis version"
 Logs go to stderr; results go to stdout.
 
-Signals: SIGINT and SIGTERM stop a command (serve lets the jobs under way finish);
+Signals: SIGINT and SIGTERM stop a command (serve cuts a pull's download, lets a
+landing and the cycle under way finish);
 SIGHUP makes serve reload its configuration and key files, and stops any other command
 (unless started under nohup).
 `)

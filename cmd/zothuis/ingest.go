@@ -34,7 +34,7 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := zsql.Open(ctx, *dbPath)
+	db, err := zsql.OpenWith(ctx, *dbPath, zsql.Options{Log: e.log})
 	if err != nil {
 		return err
 	}

@@ -68,7 +68,8 @@ func runKPI(ctx context.Context, e *env, args []string) error {
 }
 
 // loadConfig reads the configuration file, or returns the defaults when
-// path is empty, and checks what it says of the KPIs.
+// path is empty, and checks what config leaves to others: the source
+// kinds and the KPI targets.
 func loadConfig(path string) (*config.Config, error) {
 	if path == "" {
 		return config.Default(), nil
@@ -77,7 +78,7 @@ func loadConfig(path string) (*config.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := kpi.CheckConfig(cfg); err != nil {
+	if err := checkSemantics(cfg); err != nil {
 		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
 	return cfg, nil

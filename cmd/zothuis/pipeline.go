@@ -38,7 +38,7 @@ func openPipeline(ctx context.Context, cfg *config.Config, log *slog.Logger) (*p
 	if err != nil {
 		return nil, err
 	}
-	db, err := zsql.Open(ctx, cfg.Paths.Database)
+	db, err := zsql.OpenWith(ctx, cfg.Paths.Database, zsql.Options{Log: log, BackupDir: backupDir(cfg)})
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +104,7 @@ func (p *pipeline) Close() error {
 func newPuller(s config.Source, stateDir string, log *slog.Logger) (schedules.Puller, error) {
 	switch {
 	case s.Inbox != nil:
-		return inboxpull.New(inboxpull.Options{Dir: s.Inbox.Dir, Settle: s.Inbox.Settle, Logger: log}), nil
+		return inboxpull.New(inboxpull.Options{Dir: s.Inbox.Dir, Settle: s.Inbox.Settle, RequireMarker: s.Inbox.RequireMarker, Logger: log}), nil
 	case s.HTTPS != nil:
 		return httpspull.New(httpspull.Options{URL: s.HTTPS.URL, TokenFile: s.HTTPS.TokenFile, CAFile: s.HTTPS.CAFile,
 			Timeout: s.HTTPS.Timeout, StateDir: stateDir, Logger: log})
@@ -120,7 +120,7 @@ func newPuller(s config.Source, stateDir string, log *slog.Logger) (schedules.Pu
 func publishers(cfg *config.Config) []schedules.Publisher {
 	return []schedules.Publisher{
 		func(ctx context.Context, db *sql.DB, month time.Time) error {
-			_, err := snapshot.Publish(ctx, db, filepath.Join(cfg.Paths.Out, "research"), snapshot.Options{KeepMonths: cfg.Snapshot.KeepMonths})
+			_, err := snapshot.Publish(ctx, db, filepath.Join(cfg.Paths.Out, "research"), snapshot.Options{KeepMonths: cfg.Snapshot.KeepMonths, CodeVersion: buildVersion()})
 			return err
 		},
 		// The dashboard of the report month and the 11 before it, so the

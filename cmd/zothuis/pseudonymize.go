@@ -3,12 +3,15 @@ package main
 import (
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strconv"
+	"syscall"
 
+	"github.com/zothuis/zothuis/atomicfile"
 	"github.com/zothuis/zothuis/ingest"
 	"github.com/zothuis/zothuis/ingest/contract"
 	"github.com/zothuis/zothuis/pseudonymize"
@@ -146,8 +149,16 @@ func pseudonymizeFile(ctx context.Context, in, out string, opt pseudonymize.Opti
 // so that a caller with more files can sync one while it transforms the
 // next. The output is nil when it went to standard output.
 func startPseudonymizeFile(ctx context.Context, in, out string, opt pseudonymize.Options) (pseudonymize.Stats, *partFile, error) {
+	// Transform interrupts a read blocked in silent input when ctx ends,
+	// where the input takes read deadlines: a FIFO opened by name does on
+	// Linux, standard input only as pollableStdin makes it.
 	var r io.Reader = os.Stdin
-	if in != "-" {
+	if in == "-" {
+		if f, restore, err := pollableStdin(); err == nil {
+			defer restore()
+			r = f
+		}
+	} else {
 		f, err := os.Open(in)
 		if err != nil {
 			return pseudonymize.Stats{}, nil, err
@@ -155,9 +166,22 @@ func startPseudonymizeFile(ctx context.Context, in, out string, opt pseudonymize
 		defer f.Close()
 		r = f
 	}
+	stopped := func(err error) error {
+		if ctx.Err() == nil {
+			return err
+		}
+		what := "standard output has part of it"
+		if out != "-" {
+			what = out + " not written"
+		}
+		return fmt.Errorf("pseudonymize %s: stopped before the end of the input (%s): %w", in, what, context.Cause(ctx))
+	}
 	if out == "-" {
 		st, err := pseudonymize.Transform(ctx, r, os.Stdout, opt)
-		return st, nil, err
+		if err != nil {
+			return st, nil, stopped(err)
+		}
+		return st, nil, nil
 	}
 	part := out + ".part"
 	f, err := os.OpenFile(part, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o640)
@@ -168,9 +192,64 @@ func startPseudonymizeFile(ctx context.Context, in, out string, opt pseudonymize
 	if err != nil {
 		f.Close()
 		os.Remove(part)
+		if ctx.Err() != nil {
+			return st, nil, stopped(err)
+		}
 		return st, nil, fmt.Errorf("pseudonymize %s: %w", in, err)
 	}
 	return st, &partFile{f: f, in: in, part: part, out: out}, nil
+}
+
+// pollableStdin returns standard input as a file whose reads end at a read
+// deadline, when it is a pipe, a FIFO, a terminal or a socket: os.Stdin
+// blocks in read(2), where neither a signal nor a deadline reaches it, so
+// that SIGINT waited for input that might never come. The file is in
+// non-blocking mode, which Go's poller then waits on. restore closes it.
+// An error means standard input is to be read as it is.
+func pollableStdin() (f *os.File, restore func(), err error) {
+	var st syscall.Stat_t
+	if err := syscall.Fstat(0, &st); err != nil {
+		return nil, nil, err
+	}
+	kind := st.Mode & syscall.S_IFMT
+	if kind != syscall.S_IFIFO && kind != syscall.S_IFCHR && kind != syscall.S_IFSOCK {
+		return nil, nil, errors.New("standard input is not a pipe, terminal or socket")
+	}
+	// Non-blocking mode belongs to an open file, which descriptor 0 shares
+	// with whoever gave it (a shell; on a terminal also our standard output
+	// and error, whose writes would then fail with EAGAIN): a pipe or a
+	// terminal is opened anew, as a file of our own.
+	if kind != syscall.S_IFSOCK {
+		f, err := os.OpenFile("/proc/self/fd/0", os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
+		if err == nil {
+			return f, func() { f.Close() }, nil
+		}
+		if kind == syscall.S_IFCHR {
+			return nil, nil, err
+		}
+	}
+	// A socket cannot be opened anew (nor anything without /proc): set
+	// the shared file non-blocking while we read, and give back blocking
+	// mode after.
+	flags, _, errno := syscall.Syscall(syscall.SYS_FCNTL, 0, syscall.F_GETFL, 0)
+	if errno != 0 {
+		return nil, nil, errno
+	}
+	fd, err := syscall.Dup(0)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := syscall.SetNonblock(fd, true); err != nil {
+		syscall.Close(fd)
+		return nil, nil, err
+	}
+	f = os.NewFile(uintptr(fd), "standard input")
+	return f, func() {
+		f.Close()
+		if flags&syscall.O_NONBLOCK == 0 {
+			syscall.SetNonblock(0, false)
+		}
+	}, nil
 }
 
 // partFile is a pseudonymised output written in full as out.part, open,
@@ -181,18 +260,16 @@ type partFile struct {
 	in, part, out string
 }
 
-// land syncs the output to disk and renames it to its name, or removes it
-// when that fails.
+// land gives the output its name the way every file is put in place
+// (mode 0640, synced, renamed, folder synced), or removes it when that
+// fails.
 func (p *partFile) land() error {
 	if p == nil {
 		return nil
 	}
-	err := p.f.Sync()
-	if cerr := p.f.Close(); err == nil {
-		err = cerr
-	}
+	err := p.f.Close()
 	if err == nil {
-		err = os.Rename(p.part, p.out)
+		err = atomicfile.Install(p.part, p.out, 0o640)
 	}
 	if err != nil {
 		os.Remove(p.part)

@@ -33,7 +33,7 @@ func runPublish(ctx context.Context, e *env, args []string) error {
 	if *keep < 0 {
 		*keep = cfg.Snapshot.KeepMonths
 	}
-	db, err := zsql.Open(ctx, *dbPath)
+	db, err := zsql.OpenWith(ctx, *dbPath, zsql.Options{Log: e.log})
 	if err != nil {
 		return err
 	}
@@ -41,7 +41,7 @@ func runPublish(ctx context.Context, e *env, args []string) error {
 	if _, err := kpi.Refresh(ctx, db, cfg, time.Now()); err != nil {
 		return err
 	}
-	path, err := snapshot.Publish(ctx, db, filepath.Join(*out, "research"), snapshot.Options{KeepMonths: *keep})
+	path, err := snapshot.Publish(ctx, db, filepath.Join(*out, "research"), snapshot.Options{KeepMonths: *keep, CodeVersion: buildVersion()})
 	if err != nil {
 		return err
 	}

@@ -60,6 +60,22 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		ln.Close()
 		return err
 	}
+	// Without the administration address the jobs still run: a taken
+	// port (another daemon on this host) must not stop the pipeline.
+	// zothuis status then reaches no daemon and says so; a daemon of
+	// another configuration on that port refuses to answer for this one.
+	adminLn, err := listenAdmin(cfg)
+	if err != nil {
+		e.log.Error("no administration address: zothuis status and trigger cannot reach this daemon", "err", err)
+	}
+	admin := newAdminHandler(e.log)
+	var adminSrv *http.Server
+	adminServed := make(chan error, 1)
+	if adminLn != nil {
+		adminSrv = newAdminServer(admin)
+		go func() { adminServed <- adminSrv.Serve(adminLn) }()
+		e.log.Info("administration on loopback", "address", adminLn.Addr().String())
+	}
 	cur := &generation{p: p, h: h}
 	var handler swapHandler
 	handler.Store(h)
@@ -77,8 +93,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 
 	if err := cur.start(ctx); err != nil {
 		srv.Close()
+		closeServer(adminSrv)
 		return err
 	}
+	// Only a started daemon takes triggers: its jobs are scheduled.
+	admin.set(cur.p)
 
 	var failed error // a write to the working database failed
 serving:
@@ -93,28 +112,48 @@ serving:
 			e.log.Error("stopping: the working database cannot be written", "err", failed)
 			break serving
 		case err := <-served:
+			admin.set(nil)
 			cur.stop()
+			closeServer(adminSrv)
 			return fmt.Errorf("serve: %w", err)
+		case err := <-adminServed:
+			admin.set(nil)
+			cur.stop()
+			srv.Close()
+			return fmt.Errorf("serve: administration: %w", err)
 		case <-hup:
 			next, err := prepareReload(ctx, e.log, *cfgPath, *listen, cur.p)
 			if err != nil {
 				e.log.Error("reload refused: still running on the previous configuration", "config", *cfgPath, "err", err)
 				continue
 			}
+			// No trigger while the schedules switch: the stopped
+			// daemon would run it outside any schedule.
+			admin.set(nil)
 			if cur, err = switchTo(ctx, e.log, cur, next, &handler); err != nil {
 				srv.Close()
+				closeServer(adminSrv)
 				return err
+			}
+			if ctx.Err() == nil { // else stopping: the schedules stay stopped
+				admin.set(cur.p)
 			}
 		}
 	}
 	e.log.Info("stopping: waiting for the jobs under way")
 	// Jobs under way finish first; the server answers meanwhile, not ready.
 	cur.h.setNotReady()
+	admin.set(nil)
 	cur.stop()
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		e.log.Warn("http shutdown", "err", err)
+	}
+	if adminSrv != nil {
+		if err := adminSrv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			e.log.Warn("administration shutdown", "err", err)
+		}
 	}
 	if err := p.Close(); err != nil {
 		return fmt.Errorf("close database: %w", err)
@@ -157,6 +196,13 @@ func (g *generation) stop() {
 	g.p.daemon.Stop()
 }
 
+// closeServer closes srv, if there is one.
+func closeServer(srv *http.Server) {
+	if srv != nil {
+		srv.Close()
+	}
+}
+
 // swapHandler serves the handler of the current generation.
 type swapHandler struct{ atomic.Pointer[server] }
 
@@ -178,7 +224,7 @@ func prepareReload(ctx context.Context, log *slog.Logger, path, listen string, c
 	if listen != "" {
 		cfg.Listen = listen
 	}
-	if problems := cfg.Check(); len(problems) > 0 {
+	if problems := checkFiles(cfg); len(problems) > 0 {
 		return nil, fmt.Errorf("the files it names have problems: %s", strings.Join(problems, "; "))
 	}
 	keepFixed(log, cur.cfg, cfg)
@@ -214,6 +260,7 @@ func keepFixed(log *slog.Logger, cur, next *config.Config) {
 		}
 	}
 	keep("listen", cur.Listen, &next.Listen)
+	keep("admin_listen", cur.AdminListen, &next.AdminListen)
 	keep("paths.database", cur.Paths.Database, &next.Paths.Database)
 	keep("paths.spool", cur.Paths.Spool, &next.Paths.Spool)
 }

@@ -39,6 +39,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/zothuis/zothuis/ingest/pulltimeout"
 	"github.com/zothuis/zothuis/ingest/spool"
 )
 
@@ -63,7 +64,8 @@ type Options struct {
 	// CAFile, when set, holds the PEM certificates to trust instead of the
 	// system roots.
 	CAFile string
-	// Timeout bounds one pull, the download included; none when 0.
+	// Timeout bounds one pull, the download included; none when 0. Its
+	// expiry is a *pulltimeout.Error.
 	Timeout time.Duration
 	// StateDir holds the state of the last download.
 	StateDir string
@@ -175,11 +177,8 @@ func redact(u *url.URL) string {
 // and appears in dir only once complete.
 func (p *Puller) Pull(ctx context.Context, dir string) ([]string, error) {
 	where := redact(p.url)
-	if p.opts.Timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, p.opts.Timeout)
-		defer cancel()
-	}
+	ctx, cancel := pulltimeout.WithTimeout(ctx, p.opts.Timeout, "https.timeout")
+	defer cancel()
 	token, err := readToken(p.opts.TokenFile)
 	if err != nil {
 		return nil, fmt.Errorf("https pull %s: %w", where, err)
@@ -207,7 +206,7 @@ func (p *Puller) Pull(ctx context.Context, dir string) ([]string, error) {
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return nil, fmt.Errorf("https pull %s: %w", where, err)
+		return nil, fmt.Errorf("https pull %s: %w", where, pulltimeout.Of(ctx, err))
 	}
 	defer resp.Body.Close()
 
@@ -224,7 +223,7 @@ func (p *Puller) Pull(ctx context.Context, dir string) ([]string, error) {
 	name := p.opts.Now().UTC().Format("20060102T150405Z") + "_" + fileName(resp.Header.Get("Content-Disposition"), p.url)
 	tmp, sum, err := download(resp, dir, name)
 	if err != nil {
-		return nil, fmt.Errorf("https pull %s: download: %w", where, err)
+		return nil, fmt.Errorf("https pull %s: download: %w", where, pulltimeout.Of(ctx, err))
 	}
 	defer os.Remove(tmp) // a no-op once renamed
 

@@ -275,6 +275,8 @@ func TestSkipped(t *testing.T) {
 		"part":               false,
 		"jgz.partial.csv":    false,
 		"verzuim_2026.arrow": false,
+		"jgz.csv.done":       true,
+		"jgz.csv.sha256":     true,
 	}
 	for name, want := range tests {
 		if got := Skipped(name); got != want {

@@ -3,7 +3,9 @@
 // server only if its host key is the one in a known_hosts file. It lists
 // the remote folder, passes over hidden files, subfolders and uploads in
 // progress (*.part, *.filepart), waits until a file has stopped changing,
-// and downloads each file it has not handed over before. It never deletes
+// and downloads each file it has not handed over before; a download that
+// does not end a whole file (inboxpull.Truncated: a CSV cut mid-line) is
+// dropped until the remote file changes. It never deletes
 // or changes anything on the server.
 //
 // What was handed over is kept in <StateDir>/sftp.json:
@@ -43,6 +45,8 @@ import (
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
 
+	"github.com/zothuis/zothuis/ingest/inboxpull"
+	"github.com/zothuis/zothuis/ingest/pulltimeout"
 	"github.com/zothuis/zothuis/ingest/spool"
 )
 
@@ -79,7 +83,8 @@ type Options struct {
 	KnownHostsFile string
 	// Dir is the remote folder, relative to the login folder or absolute.
 	Dir string
-	// Timeout bounds one pull, downloads included; none when 0.
+	// Timeout bounds one pull, downloads included; none when 0. Its
+	// expiry is a *pulltimeout.Error.
 	Timeout time.Duration
 	// StateDir holds what was handed over.
 	StateDir string
@@ -102,6 +107,10 @@ type Puller struct {
 	mu sync.Mutex
 	// seen is what previous listings saw of files still waiting.
 	seen map[string]look
+	// cut holds the remote files downloaded and found cut off (a writer
+	// that paused longer than Settle), not to be downloaded again until
+	// they change.
+	cut map[string]look
 }
 
 // look is one remote file's size and modification time and when a
@@ -154,7 +163,7 @@ func New(o Options) (*Puller, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	p := &Puller{opts: o, where: where, seen: map[string]look{}}
+	p := &Puller{opts: o, where: where, seen: map[string]look{}, cut: map[string]look{}}
 	if _, err := p.clientConfig(); err != nil {
 		return nil, fmt.Errorf("%s: %w", where, err)
 	}
@@ -184,8 +193,33 @@ func (p *Puller) clientConfig() (*ssh.ClientConfig, error) {
 		// Ask only for the key types known_hosts holds, so a server with
 		// several keys is not failed for showing another, equally good one.
 		HostKeyAlgorithms: algos,
+		// x/crypto tells a refused key only in its message text: decide
+		// here, where the methods tried and allowed are known.
+		AuthCallback: func(c *ssh.ClientAuthContext) (ssh.AuthMethod, error) {
+			if slices.Contains(c.TriedMethods, "publickey") || !slices.Contains(c.AllowedMethods, "publickey") {
+				return nil, &authError{user: p.opts.User, allowed: c.AllowedMethods}
+			}
+			return nil, nil // the key in Auth
+		},
 	}, nil
 }
+
+// authError is a login the server refused: the key was tried and
+// refused, or the server does not take keys. It matches ErrAuth.
+type authError struct {
+	user    string
+	allowed []string // the methods the server still allows
+}
+
+func (e *authError) Error() string {
+	allowed := strings.Join(e.allowed, ", ")
+	if allowed == "" {
+		allowed = "no method"
+	}
+	return fmt.Sprintf("%v (user %q): the server allows %s", ErrAuth, e.user, allowed)
+}
+
+func (e *authError) Unwrap() error { return ErrAuth }
 
 func readKey(file string) (ssh.Signer, error) {
 	b, err := os.ReadFile(file)
@@ -263,11 +297,8 @@ func hostKeyAlgorithms(check ssh.HostKeyCallback, address string) ([]string, err
 func (p *Puller) Pull(ctx context.Context, dir string) ([]string, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.opts.Timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, p.opts.Timeout)
-		defer cancel()
-	}
+	ctx, cancel := pulltimeout.WithTimeout(ctx, p.opts.Timeout, "sftp.timeout")
+	defer cancel()
 	st, err := p.loadState()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", p.where, err)
@@ -331,6 +362,10 @@ func (p *Puller) complete(infos []os.FileInfo, st state) []os.FileInfo {
 			continue // handed over before
 		}
 		present[name] = true
+		if c, ok := p.cut[name]; ok && c.size == fi.Size() && c.mtime.Equal(fi.ModTime()) {
+			continue // found cut off, and not changed since
+		}
+		delete(p.cut, name)
 		cur := look{size: fi.Size(), mtime: fi.ModTime(), since: now}
 		prev, ok := p.seen[name]
 		if ok && prev.size == cur.size && prev.mtime.Equal(cur.mtime) {
@@ -350,6 +385,11 @@ func (p *Puller) complete(infos []os.FileInfo, st state) []os.FileInfo {
 			delete(p.seen, name)
 		}
 	}
+	for name := range p.cut {
+		if !present[name] {
+			delete(p.cut, name)
+		}
+	}
 	slices.SortFunc(ready, func(a, b os.FileInfo) int { return strings.Compare(a.Name(), b.Name()) })
 	return ready
 }
@@ -365,7 +405,7 @@ func (p *Puller) connect(ctx context.Context) (*sftp.Client, func(), error) {
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", p.opts.Address)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, ctxErr(ctx, err)
 	}
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	fail := func(err error) (*sftp.Client, func(), error) {
@@ -376,15 +416,17 @@ func (p *Puller) connect(ctx context.Context) (*sftp.Client, func(), error) {
 	c, chans, reqs, err := ssh.NewClientConn(conn, p.opts.Address, conf)
 	if err != nil {
 		// The sentinels say it all; drop "ssh: handshake failed: ".
+		var ae *authError
+		var ne *ssh.AlgorithmNegotiationError
 		switch {
 		case errors.Is(err, ErrHostKeyMismatch):
 			return fail(ErrHostKeyMismatch)
 		case errors.Is(err, ErrUnknownHost):
 			return fail(ErrUnknownHost)
-		case strings.Contains(err.Error(), "no common algorithm for host key"):
+		case errors.As(err, &ne) && ne.What == "host key":
 			return fail(fmt.Errorf("%w; the server offers no key of the type(s) %s", ErrHostKeyMismatch, strings.Join(conf.HostKeyAlgorithms, ", ")))
-		case strings.Contains(err.Error(), "unable to authenticate"):
-			return fail(fmt.Errorf("%w (user %q): %w", ErrAuth, p.opts.User, err))
+		case errors.As(err, &ae):
+			return fail(ae)
 		}
 		return fail(err)
 	}
@@ -402,12 +444,18 @@ func (p *Puller) connect(ctx context.Context) (*sftp.Client, func(), error) {
 }
 
 // ctxErr prefers the context's error when the context has ended: a
-// transfer cut by a timeout shows as a timeout, not a closed connection.
+// transfer cut by the pull's timeout is a *pulltimeout.Error that names the
+// setting, one cut by the caller (SIGTERM) a cancellation, not a closed
+// connection.
 func ctxErr(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
-		return fmt.Errorf("%w (%v)", ctx.Err(), err)
+	var te *pulltimeout.Error
+	switch {
+	case ctx.Err() == nil:
+		return err
+	case errors.As(pulltimeout.Of(ctx, err), &te):
+		return te
 	}
-	return err
+	return fmt.Errorf("%w (%v)", ctx.Err(), err)
 }
 
 // download copies the remote file into a hidden temp file in dir, checks
@@ -456,6 +504,18 @@ func (p *Puller) download(ctx context.Context, c *sftp.Client, fi os.FileInfo, d
 	}
 	if err := ctx.Err(); err != nil {
 		return "", "", err
+	}
+	// A writer that paused longer than Settle leaves a file that has
+	// rested but is cut off: it must not land half.
+	why, err := inboxpull.Truncated(f.Name())
+	if err != nil {
+		return "", "", err
+	}
+	if why != "" {
+		p.opts.Logger.Warn("sftp pull: file not taken yet: "+why, "address", p.opts.Address, "file", fi.Name(), "size", fi.Size())
+		delete(p.seen, fi.Name())
+		p.cut[fi.Name()] = look{size: fi.Size(), mtime: fi.ModTime()}
+		return "", "", nil
 	}
 	dst, err := spool.Place(f.Name(), dir, name)
 	if err != nil {

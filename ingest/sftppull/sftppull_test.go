@@ -32,9 +32,16 @@ type sshServer struct {
 	addr    string
 	root    string
 	hostKey ssh.PublicKey
+	// handlers, when set, serve the sftp subsystem instead of root.
+	handlers *sftp.Handlers
 }
 
 func startServer(t *testing.T, hostKey crypto.Signer, userKey ssh.PublicKey) *sshServer {
+	t.Helper()
+	return startServerWith(t, hostKey, userKey, nil)
+}
+
+func startServerWith(t *testing.T, hostKey crypto.Signer, userKey ssh.PublicKey, handlers *sftp.Handlers) *sshServer {
 	t.Helper()
 	hostSigner, err := ssh.NewSignerFromSigner(hostKey)
 	if err != nil {
@@ -53,7 +60,7 @@ func startServer(t *testing.T, hostKey crypto.Signer, userKey ssh.PublicKey) *ss
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &sshServer{addr: ln.Addr().String(), root: t.TempDir(), hostKey: hostSigner.PublicKey()}
+	s := &sshServer{addr: ln.Addr().String(), root: t.TempDir(), hostKey: hostSigner.PublicKey(), handlers: handlers}
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var conns []net.Conn
@@ -113,6 +120,12 @@ func (s *sshServer) serve(c net.Conn, conf *ssh.ServerConfig) {
 				}
 				go func() {
 					defer ch.Close()
+					if s.handlers != nil {
+						rs := sftp.NewRequestServer(ch, *s.handlers)
+						rs.Serve()
+						rs.Close()
+						return
+					}
 					srv, err := sftp.NewServer(ch, sftp.WithServerWorkingDirectory(s.root))
 					if err != nil {
 						return

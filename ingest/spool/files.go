@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+
+	"github.com/zothuis/zothuis/atomicfile"
 )
 
 // FileMode and DirMode are the modes of the files and folders the
@@ -45,14 +47,8 @@ func MoveInto(src, dir, sidecar string) (string, error) {
 			return "", err
 		}
 		// A file the pipeline does not own keeps its mode; the 0750
-		// folders keep others out.
+		// folders keep others out. claim has synced both folders.
 		_ = os.Chmod(dst, FileMode)
-		if err := SyncDir(dir); err != nil {
-			return "", err
-		}
-		if err := SyncDir(filepath.Dir(src)); err != nil {
-			return "", err
-		}
 		return dst, nil
 	}
 	return "", fmt.Errorf("no free name for %s in %s after %d tries", base, dir, maxCopies)
@@ -64,93 +60,57 @@ func MoveInto(src, dir, sidecar string) (string, error) {
 func Place(tmp, dir, name string) (string, error) {
 	for i := 1; i <= maxCopies; i++ {
 		dst := filepath.Join(dir, variant(name, i))
-		err := exclusiveRename(tmp, dst)
+		err := atomicfile.RenameNoReplace(tmp, dst)
 		if errors.Is(err, fs.ErrExist) {
 			continue
 		}
 		if err != nil {
 			return "", err
 		}
-		return dst, SyncDir(dir)
+		return dst, nil
 	}
 	return "", fmt.Errorf("no free name for %s in %s after %d tries", name, dir, maxCopies)
 }
 
-// exclusiveRename renames src to dst within one filesystem, returning an
-// error matching fs.ErrExist when dst is taken. A hard link claims the
-// name atomically; where links are not possible, a rename after a check
-// (one job owns each folder).
-func exclusiveRename(src, dst string) error {
-	err := os.Link(src, dst)
-	if err == nil {
-		return os.Remove(src)
-	}
-	if errors.Is(err, fs.ErrExist) || errors.Is(err, syscall.EXDEV) {
-		return err
-	}
-	if _, err := os.Lstat(dst); err == nil {
-		return fs.ErrExist
-	}
-	return os.Rename(src, dst)
-}
-
-// claim moves src to dst without ever replacing an existing dst: it
-// returns an error matching fs.ErrExist when dst is taken. Across
-// filesystems it copies to a hidden temporary file beside dst, synced,
-// renames that exclusively, then removes src.
+// claim moves src to dst without ever replacing an existing dst, and
+// syncs both folders: it returns an error matching fs.ErrExist when dst
+// is taken. Across filesystems it copies src to a hidden temporary file
+// beside dst, synced, gives that dst's name exclusively, then removes
+// src.
 func claim(src, dst string) error {
-	err := exclusiveRename(src, dst)
+	err := atomicfile.RenameNoReplace(src, dst)
 	if !errors.Is(err, syscall.EXDEV) {
 		return err
 	}
 	if _, err := os.Lstat(dst); err == nil {
-		return fs.ErrExist
+		return fs.ErrExist // before copying a file that could not go there
 	}
-	tmp, err := copyTemp(src, filepath.Dir(dst))
-	if err != nil {
+	if err := copyNew(src, dst); err != nil {
 		return err
 	}
-	defer os.Remove(tmp) // a no-op once renamed
-	if err := exclusiveRename(tmp, dst); err != nil {
+	if err := os.Remove(src); err != nil {
 		return err
 	}
-	if err := SyncDir(filepath.Dir(dst)); err != nil {
-		return err
-	}
-	return os.Remove(src)
+	return atomicfile.SyncDir(filepath.Dir(src))
 }
 
-// copyTemp copies src to a new hidden file in dir, synced, and returns
-// its path.
-func copyTemp(src, dir string) (string, error) {
+// copyNew copies src to the new file dst, mode FileMode, never replacing
+// a file.
+func copyNew(src, dst string) error {
 	in, err := os.Open(src)
 	if err != nil {
-		return "", err
+		return err
 	}
 	defer in.Close()
-	out, err := os.CreateTemp(dir, "."+filepath.Base(src)+".*")
+	out, err := atomicfile.Create(dst, FileMode)
 	if err != nil {
-		return "", err
+		return err
 	}
-	fail := func(err error) (string, error) {
-		out.Close()
-		os.Remove(out.Name())
-		return "", err
-	}
-	if err := out.Chmod(FileMode); err != nil {
-		return fail(err)
-	}
+	defer out.Cleanup()
 	if _, err := io.Copy(out, in); err != nil {
-		return fail(err)
+		return err
 	}
-	if err := out.Sync(); err != nil {
-		return fail(err)
-	}
-	if err := out.Close(); err != nil {
-		os.Remove(out.Name())
-		return "", err
-	}
-	return out.Name(), nil
+	return out.CommitNoReplace()
 }
 
 // variant returns name for i == 1 and <stem>_<i><ext> after that.
@@ -166,47 +126,8 @@ func variant(name string, i int) string {
 	return fmt.Sprintf("%s_%d%s", stem, i, ext)
 }
 
-// SyncDir makes renames and new names in dir durable.
-func SyncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
-		// EINVAL: the filesystem cannot sync folders (some network mounts).
-		return err
-	}
-	return nil
-}
-
-// WriteFile writes data to path atomically, mode FileMode: a temporary
-// file in the same folder, synced, renamed over path, and the folder
-// synced. A reader sees the old file or the new one, never a part.
+// WriteFile writes data to path atomically, mode FileMode: a reader sees
+// the old file or the new one, never a part.
 func WriteFile(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // a no-op once renamed
-	if err := tmp.Chmod(FileMode); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	return SyncDir(dir)
+	return atomicfile.WriteFile(path, data, FileMode)
 }

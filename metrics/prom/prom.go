@@ -31,6 +31,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 
+	"github.com/zothuis/zothuis/atomicfile"
 	"github.com/zothuis/zothuis/config"
 	"github.com/zothuis/zothuis/disclosure"
 )
@@ -104,48 +105,28 @@ func Handler(reg *prometheus.Registry) http.Handler {
 const TextfileName = "zothuis.prom"
 
 // WriteTextfile writes what g gathers to path in the text exposition
-// format, for node_exporter's textfile collector. It writes a temporary
-// file beside path (whose name does not end in .prom, so the collector
-// never reads it half-written), syncs it and renames it into place. The
-// file gets mode 0640: group-readable for node_exporter, not for others.
-func WriteTextfile(g prometheus.Gatherer, path string) (err error) {
+// format, for node_exporter's textfile collector, atomically: the
+// temporary file's name does not end in .prom, so the collector never
+// reads it half-written. The file gets mode 0640: group-readable for
+// node_exporter, not for others.
+func WriteTextfile(g prometheus.Gatherer, path string) error {
 	mfs, err := g.Gather()
 	if err != nil {
 		return fmt.Errorf("metrics textfile: %w", err)
 	}
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return fmt.Errorf("metrics textfile: %w", err)
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	f, err := atomicfile.Create(path, 0o640)
 	if err != nil {
 		return fmt.Errorf("metrics textfile: %w", err)
 	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err := writeText(tmp, mfs); err != nil {
+	defer f.Cleanup()
+	if err := writeText(f, mfs); err != nil {
 		return fmt.Errorf("metrics textfile: %w", err)
 	}
-	if err := tmp.Chmod(0o640); err != nil {
+	if err := f.Commit(); err != nil {
 		return fmt.Errorf("metrics textfile: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("metrics textfile: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("metrics textfile: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("metrics textfile: %w", err)
-	}
-	// The rename is durable once the folder is synced.
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
 	}
 	return nil
 }
