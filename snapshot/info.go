@@ -212,7 +212,7 @@ func writeInfo(ctx context.Context, conn *sql.Conn, alias string, info Info) err
 		"COMMENT ON TABLE " + db + `snapshot_tables IS 'Row count and content hash of every table of the snapshot but these three, to check a copy against.'`,
 		"COMMENT ON COLUMN " + db + `snapshot_tables.table_name IS 'Table name.'`,
 		"COMMENT ON COLUMN " + db + `snapshot_tables.row_count IS 'Number of rows.'`,
-		"COMMENT ON COLUMN " + db + `snapshot_tables.content_hash IS 'Independent of row order: ` + strings.ReplaceAll(fmt.Sprintf(contentHashSQL, "<table>"), "'", "''") + `'`,
+		"COMMENT ON COLUMN " + db + `snapshot_tables.content_hash IS 'Independent of row order and of the file''s bytes; computed with the DuckDB version in snapshot_info.duckdb_version (another version may render a value differently) as: ` + strings.ReplaceAll(fmt.Sprintf(contentHashSQL, "<table>"), "'", "''") + `'`,
 		"COMMENT ON TABLE " + db + `snapshot_sources IS 'How far each source''s data reaches in this snapshot: the data cut-off per source.'`,
 		"COMMENT ON COLUMN " + db + `snapshot_sources.source IS 'Source: jgz, verzuim, toegang or jzplus.'`,
 		"COMMENT ON COLUMN " + db + `snapshot_sources.deliveries IS 'Delivery files of the source that landed.'`,

@@ -147,6 +147,36 @@ func TestSnapshotCitable(t *testing.T) {
 		}
 	}
 
+	// The data dictionary: every relation of the file with its comment,
+	// every column with its comment, rendered from the file.
+	dict, err := os.ReadFile(filepath.Join(out, DictionaryName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := zsql.OpenReadOnly(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap.Close()
+	rows, err := snap.Query(`SELECT table_name, column_name, coalesce(comment, '') FROM duckdb_columns() WHERE database_name = current_database()`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for rows.Next() {
+		var rel, col, comment string
+		rows.Scan(&rel, &col, &comment)
+		n++
+		line := "| `" + col + "` |"
+		if !strings.Contains(string(dict), "\n## "+rel+"\n") || !strings.Contains(string(dict), line) || !strings.Contains(string(dict), cell(comment)) {
+			t.Errorf("the data dictionary lacks %s.%s or its comment", rel, col)
+		}
+	}
+	rows.Close()
+	if n < 100 || !strings.Contains(string(dict), second.ID) {
+		t.Errorf("data dictionary checked against %d columns, id %s", n, second.ID)
+	}
+
 	// Other content, another id.
 	if _, err := db.Exec(`DELETE FROM jzplus WHERE rowid = (SELECT min(rowid) FROM jzplus)`); err != nil {
 		t.Fatal(err)

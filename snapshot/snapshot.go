@@ -74,7 +74,8 @@ type Options struct {
 
 // Publish copies the working database db into dir/zothuis.duckdb by
 // write-aside and atomic rename, with its description (snapshot_info and
-// dir/MANIFEST.json); keeps a dated copy for opt.KeepMonths months
+// dir/MANIFEST.json) and data dictionary (dir/DATA_DICTIONARY.md, from
+// the file's comments); keeps a dated copy for opt.KeepMonths months
 // (dir/zothuis-YYYY-MM-DD.duckdb, a second one the same day
 // zothuis-YYYY-MM-DD.2.duckdb, with its manifest and Parquet folder);
 // writes the Parquet export to dir/parquet/; and returns the published
@@ -124,8 +125,12 @@ func publish(ctx context.Context, db *sql.DB, dir string, opt Options) (string, 
 	if err != nil {
 		return "", fmt.Errorf("parquet: %w", err)
 	}
+	dict, err := dictionary(ctx, tmp, info)
+	if err != nil {
+		return "", fmt.Errorf("data dictionary: %w", err)
+	}
 	if opt.KeepMonths > 0 {
-		if err := keepDated(dir, tmp, parquet, info, opt); err != nil {
+		if err := keepDated(dir, tmp, parquet, dict, info, opt); err != nil {
 			return "", err
 		}
 	}
@@ -133,6 +138,9 @@ func publish(ctx context.Context, db *sql.DB, dir string, opt Options) (string, 
 		return "", err
 	}
 	if err := writeManifest(filepath.Join(dir, ManifestName), info, FileName); err != nil {
+		return "", err
+	}
+	if err := atomicfile.WriteFile(filepath.Join(dir, DictionaryName), dict, fileMode); err != nil {
 		return "", err
 	}
 	if err := swapFolder(parquet, filepath.Join(dir, "parquet")); err != nil {
@@ -161,13 +169,14 @@ func removeLeftovers(dir string) {
 
 // dated matches the names of dated copies and their Parquet folders and
 // manifests: the day, and a sequence number from the second one of a day.
-var dated = regexp.MustCompile(`^(?:zothuis|parquet)-(\d{4}-\d{2}-\d{2})(?:\.(\d+))?(?:\.duckdb|\.manifest\.json)?$`)
+var dated = regexp.MustCompile(`^(?:zothuis|parquet)-(\d{4}-\d{2}-\d{2})(?:\.(\d+))?(?:\.duckdb|\.manifest\.json|\.dictionary\.md)?$`)
 
 // keepDated copies the new snapshot (the file at snap), its Parquet
-// folder and its manifest under the first free dated name of the day. A
+// folder, manifest and data dictionary under the first free dated name
+// of the day. A
 // copy, not a link: the published file may be opened read-write by a
 // careless client, the dated one must stay what was cited.
-func keepDated(dir, snap, parquet string, info Info, opt Options) error {
+func keepDated(dir, snap, parquet string, dict []byte, info Info, opt Options) error {
 	day := opt.Now.Format(time.DateOnly)
 	for n := 1; ; n++ {
 		suffix := day
@@ -183,6 +192,9 @@ func keepDated(dir, snap, parquet string, info Info, opt Options) error {
 			return err
 		}
 		if err := copyFolder(parquet, filepath.Join(dir, "parquet-"+suffix)); err != nil {
+			return err
+		}
+		if err := atomicfile.WriteFile(filepath.Join(dir, "zothuis-"+suffix+".dictionary.md"), dict, fileMode); err != nil {
 			return err
 		}
 		return writeManifest(filepath.Join(dir, "zothuis-"+suffix+".manifest.json"), info, name)

@@ -98,8 +98,10 @@ func workingDB(t *testing.T) *sql.DB {
 	return db
 }
 
-// TestPublishWhileResearcherReads: a researcher's newer client holds the
-// snapshot open read-only; the next cycle still publishes, the open
+// TestPublishWhileResearcherReads: a researcher's client of another
+// DuckDB version (older than the writer: the snapshot's storage version,
+// not the writer's, decides who can read it) holds the snapshot open
+// read-only; the next cycle still publishes, the open
 // connection keeps reading the old file, and a new one sees the new file.
 func TestPublishWhileResearcherReads(t *testing.T) {
 	ctx := context.Background()
@@ -120,15 +122,15 @@ func TestPublishWhileResearcherReads(t *testing.T) {
 		t.Fatalf("first snapshot (-want +got):\n%s", diff)
 	}
 
-	// The client is newer than the writer: the snapshot's storage version
-	// is readable by both.
+	// The client is older than the writer: it reads the file because the
+	// snapshot is written in storage version v1.1.0, not the writer's own.
 	var writer string
 	if err := db.QueryRow("SELECT version()").Scan(&writer); err != nil {
 		t.Fatal(err)
 	}
 	client := r.query("old", "SELECT version() AS v")[0]["v"].(string)
-	if !newer(client, writer) {
-		t.Errorf("client DuckDB %s is not newer than the writer %s", client, writer)
+	if !newer(writer, client) {
+		t.Errorf("client DuckDB %s is not older than the writer %s", client, writer)
 	}
 	t.Logf("writer DuckDB %s, researcher's client %s", writer, client)
 	comment := r.query("old", "SELECT comment FROM duckdb_columns() WHERE table_name = 'regions' AND column_name = 'region'")
@@ -194,13 +196,13 @@ func TestKeepDated(t *testing.T) {
 			name:  "keep 12 months",
 			keep:  12,
 			old:   []string{"zothuis-2025-11-22.duckdb", "zothuis-2025-11-23.duckdb", "zothuis-2026-10-01.duckdb", "zothuis-notes.duckdb"},
-			after: []string{"MANIFEST.json", "zothuis-2025-11-23.duckdb", "zothuis-2026-10-01.duckdb", "zothuis-2026-11-23.duckdb", "zothuis-2026-11-23.manifest.json", "zothuis-notes.duckdb", "zothuis.duckdb"},
+			after: []string{"DATA_DICTIONARY.md", "MANIFEST.json", "zothuis-2025-11-23.duckdb", "zothuis-2026-10-01.duckdb", "zothuis-2026-11-23.dictionary.md", "zothuis-2026-11-23.duckdb", "zothuis-2026-11-23.manifest.json", "zothuis-notes.duckdb", "zothuis.duckdb"},
 		},
 		{
 			name:  "keep none",
 			keep:  0,
 			old:   nil,
-			after: []string{"MANIFEST.json", "zothuis.duckdb"},
+			after: []string{"DATA_DICTIONARY.md", "MANIFEST.json", "zothuis.duckdb"},
 		},
 	}
 	for _, tt := range tests {

@@ -525,8 +525,9 @@ func TestCrashPublish(t *testing.T) {
 	var left []string
 	for _, e := range entries {
 		n := e.Name()
-		isPublished := n == "parquet" || n == snapshot.FileName || n == snapshot.ManifestName ||
-			strings.HasPrefix(n, "parquet-") || strings.HasPrefix(n, "zothuis-") && (strings.HasSuffix(n, ".duckdb") || strings.HasSuffix(n, ".manifest.json"))
+		isPublished := n == "parquet" || n == snapshot.FileName || n == snapshot.ManifestName || n == snapshot.DictionaryName ||
+			strings.HasPrefix(n, "parquet-") || strings.HasPrefix(n, "zothuis-") &&
+			(strings.HasSuffix(n, ".duckdb") || strings.HasSuffix(n, ".manifest.json") || strings.HasSuffix(n, ".dictionary.md"))
 		if !isPublished || strings.HasPrefix(n, ".") {
 			left = append(left, n)
 		}

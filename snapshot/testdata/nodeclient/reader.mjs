@@ -1,5 +1,5 @@
 // A researcher's client for the snapshot tests: it opens DuckDB files
-// read-only with @duckdb/node-api (a newer DuckDB than the writer's) and
+// read-only with @duckdb/node-api (an older DuckDB than the writer's) and
 // answers one line per command read from stdin:
 //   open NAME PATH   open PATH read-only as connection NAME → "ok"
 //   query NAME SQL   run SQL on NAME → the rows as one JSON line
