@@ -11,10 +11,8 @@ package ingest
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
 	"database/sql/driver"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -27,6 +25,7 @@ import (
 
 	"github.com/zothuis/zothuis/ingest/contract"
 	"github.com/zothuis/zothuis/ingest/dutchcsv"
+	"github.com/zothuis/zothuis/ingest/spool"
 	"github.com/zothuis/zothuis/ordered"
 	"github.com/zothuis/zothuis/pseudonymize"
 	zsql "github.com/zothuis/zothuis/sql"
@@ -131,7 +130,7 @@ func (in *Ingester) IngestFile(ctx context.Context, c *contract.Contract, path s
 		return res, fmt.Errorf("ingest %s: %w", res.File, err)
 	}
 
-	sum, err := fileSHA256(path)
+	sum, err := spool.FileSHA256(path)
 	if err != nil {
 		return res, fmt.Errorf("ingest %s: %w", res.File, err)
 	}
@@ -495,17 +494,4 @@ func usesParam(q string) bool {
 		}
 	}
 	return false
-}
-
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }

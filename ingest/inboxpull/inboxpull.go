@@ -13,8 +13,6 @@ package inboxpull
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -279,7 +277,7 @@ func (p *Puller) incomplete(path string, c candidate) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		got, err := fileSHA256(path)
+		got, err := spool.FileSHA256(path)
 		if err != nil {
 			return "", err
 		}
@@ -410,17 +408,4 @@ func readSum(path string) (string, error) {
 		return "", nil // an empty marker matches nothing: still being written
 	}
 	return strings.ToLower(f[0]), nil
-}
-
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }

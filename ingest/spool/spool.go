@@ -153,7 +153,7 @@ func (s *Spool) move(src, dstDir, sidecar string) (string, string, error) {
 	if !fi.Mode().IsRegular() {
 		return "", "", fmt.Errorf("%s is not a regular file", src)
 	}
-	sum, err := fileSHA256(src)
+	sum, err := FileSHA256(src)
 	if err != nil {
 		return "", "", err
 	}
@@ -167,7 +167,9 @@ func (s *Spool) move(src, dstDir, sidecar string) (string, string, error) {
 	return dst, sum, nil
 }
 
-func fileSHA256(path string) (string, error) {
+// FileSHA256 returns the lowercase hex SHA-256 of the file at path: the
+// checksum the archive, the delivery log and the inbox markers use.
+func FileSHA256(path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return "", err
