@@ -107,23 +107,7 @@ func httpsDaemon(t *testing.T, hang, ok *httptest.Server, timeout time.Duration)
 // lines in run order.
 func runLines(t *testing.T, db *sql.DB) []string {
 	t.Helper()
-	rows, err := db.Query(`SELECT job || ' ' || status || ' ' || rows || coalesce(' ' || error, '') FROM job_runs WHERE job <> 'cycle' ORDER BY run_id`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, s)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return queryStrings(t, db, `SELECT job || ' ' || status || ' ' || rows || coalesce(' ' || error, '') FROM job_runs WHERE job <> 'cycle' ORDER BY run_id`)
 }
 
 // Issue 16, finding 5: a hanging HTTPS source held the writer lock while

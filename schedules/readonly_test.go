@@ -152,7 +152,13 @@ func drillDaemon(t *testing.T, dir string, cfg *config.Config, db *sql.DB) *Daem
 // jobNames returns the job column of job_runs, one per run.
 func jobNames(t *testing.T, db *sql.DB) []string {
 	t.Helper()
-	rows, err := db.Query(`SELECT job FROM job_runs ORDER BY run_id`)
+	return queryStrings(t, db, `SELECT job FROM job_runs ORDER BY run_id`)
+}
+
+// queryStrings returns the one text column of query q's rows, in order.
+func queryStrings(t *testing.T, db *sql.DB, q string) []string {
+	t.Helper()
+	rows, err := db.Query(q)
 	if err != nil {
 		t.Fatal(err)
 	}
