@@ -47,6 +47,9 @@ import (
 //go:embed assets
 var assetFS embed.FS
 
+//go:embed sql/months.sql
+var monthsSQL string
+
 // File modes of what Build writes: published output, readable by the web
 // server's group, never by others.
 const (
@@ -173,7 +176,7 @@ func Build(ctx context.Context, db *sql.DB, cfg *config.Config, opt Options) (in
 
 // historyMonths lists the report months of the KPI history.
 func historyMonths(ctx context.Context, db *sql.DB) ([]time.Time, error) {
-	rows, err := db.QueryContext(ctx, query("months.sql"))
+	rows, err := db.QueryContext(ctx, monthsSQL)
 	if err != nil {
 		return nil, fmt.Errorf("report months: %w", err)
 	}

@@ -3,16 +3,23 @@ package dashboards
 import (
 	"context"
 	"database/sql"
+	_ "embed"
 	"fmt"
 	"time"
 
 	"github.com/zothuis/zothuis/config"
 	"github.com/zothuis/zothuis/disclosure"
 	"github.com/zothuis/zothuis/kpi"
-	zsql "github.com/zothuis/zothuis/sql"
 )
 
-func query(name string) string { return zsql.Query("dashboard/" + name) }
+// The statements of the data a build reads; a missing file fails the
+// build.
+var (
+	//go:embed sql/routes.sql
+	routesSQL string
+	//go:embed sql/quality.sql
+	qualitySQL string
+)
 
 // history is the published KPI output of every report month up to the
 // latest one a build needs; trends and glide paths read it.
@@ -126,7 +133,7 @@ func areaSeries(cfg *config.Config, a kpi.Area, i int) seriesHead {
 // areaCSV are the CSV columns that name an area.
 func areaCSV() []string { return []string{"gebied_type", "gebied", "naam"} }
 
-// route is one group of placements of sql/dashboard/routes.sql.
+// route is one group of placements of dashboards/sql/routes.sql.
 type route struct {
 	Region, FirstSignal   string
 	VA, Ambulant, Beraad  bool
@@ -137,7 +144,7 @@ type route struct {
 // loadRoutes reads the placements in a region that started in the
 // window, grouped by region and route.
 func loadRoutes(ctx context.Context, db *sql.DB, start, end time.Time) ([]route, error) {
-	rows, err := db.QueryContext(ctx, query("routes.sql"), start, end)
+	rows, err := db.QueryContext(ctx, routesSQL, start, end)
 	if err != nil {
 		return nil, fmt.Errorf("klantroutes: %w", err)
 	}
@@ -170,7 +177,7 @@ type quality struct {
 // freshness against each source's stale_after (the shortest configured
 // for that source kind, else config.DefaultStaleAfter).
 func loadQuality(ctx context.Context, db *sql.DB, cfg *config.Config, p disclosure.Policy, now time.Time) ([]quality, error) {
-	rows, err := db.QueryContext(ctx, query("quality.sql"), now)
+	rows, err := db.QueryContext(ctx, qualitySQL, now)
 	if err != nil {
 		return nil, fmt.Errorf("data quality: %w", err)
 	}

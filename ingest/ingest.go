@@ -13,6 +13,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	_ "embed"
 	"errors"
 	"fmt"
 	"io"
@@ -28,8 +29,41 @@ import (
 	"github.com/zothuis/zothuis/ingest/spool"
 	"github.com/zothuis/zothuis/ordered"
 	"github.com/zothuis/zothuis/pseudonymize"
-	zsql "github.com/zothuis/zothuis/sql"
 )
+
+// The statements a delivery runs, next to the code that runs them; a
+// missing file fails the build. {{table}}, {{key}}, {{column}} and
+// {{values}} are filled in per source.
+var (
+	//go:embed sql/stage.sql
+	stageSQL string
+	//go:embed sql/stage_enum.sql
+	stageEnumSQL string
+	//go:embed sql/delivery.sql
+	deliverySQL string
+	//go:embed sql/repeats.sql
+	repeatsSQL string
+	//go:embed sql/staged.sql
+	stagedSQL string
+	//go:embed sql/staged_unique.sql
+	stagedUniqueSQL string
+	//go:embed sql/upsert_jgz.sql
+	upsertJGZSQL string
+	//go:embed sql/upsert_verzuim.sql
+	upsertVerzuimSQL string
+	//go:embed sql/upsert_toegang.sql
+	upsertToegangSQL string
+	//go:embed sql/upsert_jzplus.sql
+	upsertJZPlusSQL string
+)
+
+// upsertSQL is each source's upsert, by source (and table) name.
+var upsertSQL = map[string]string{
+	"jgz":     upsertJGZSQL,
+	"verzuim": upsertVerzuimSQL,
+	"toegang": upsertToegangSQL,
+	"jzplus":  upsertJZPlusSQL,
+}
 
 // ErrRefused marks a delivery refused whole: unreadable, the wrong columns,
 // or a BSN where a pseudonym belongs. Nothing of a refused file lands.
@@ -117,6 +151,10 @@ func (in *Ingester) IngestFile(ctx context.Context, c *contract.Contract, path s
 	if len(in.ResearchKey) < pseudonymize.MinKeyBytes {
 		return res, fmt.Errorf("ingest %s: research key: %w", res.File, pseudonymize.ErrKeyTooShort)
 	}
+	upsert, ok := upsertSQL[c.Source]
+	if !ok {
+		return res, fmt.Errorf("ingest %s: no upsert for source %q", res.File, c.Source)
+	}
 	conn, err := in.DB.Conn(ctx)
 	if err != nil {
 		return res, fmt.Errorf("ingest %s: %w", res.File, err)
@@ -178,7 +216,7 @@ func (in *Ingester) IngestFile(ctx context.Context, c *contract.Contract, path s
 	}
 
 	table := c.Source // the contract's source name is its table name
-	stage := strings.ReplaceAll(zsql.Query("ingest/stage.sql"), "{{table}}", table)
+	stage := strings.ReplaceAll(stageSQL, "{{table}}", table)
 	if _, err := conn.ExecContext(ctx, stage); err != nil {
 		return res, fmt.Errorf("ingest %s: staging: %w", res.File, err)
 	}
@@ -187,7 +225,7 @@ func (in *Ingester) IngestFile(ctx context.Context, c *contract.Contract, path s
 			return res, fmt.Errorf("ingest %s: staging: %w", res.File, err)
 		}
 	}
-	if err := conn.QueryRowContext(ctx, zsql.Query("ingest/delivery.sql"),
+	if err := conn.QueryRowContext(ctx, deliverySQL,
 		c.Source, res.File, sum, string(format), now()).Scan(&res.DeliveryID); err != nil {
 		return res, fmt.Errorf("ingest %s: record delivery: %w", res.File, err)
 	}
@@ -203,18 +241,16 @@ func (in *Ingester) IngestFile(ctx context.Context, c *contract.Contract, path s
 	// file's last line winning. Only a file that repeats a key needs the
 	// window that picks it.
 	key := stagingKey(c)
-	stagedSQL := func(name string) string {
-		return strings.NewReplacer("{{table}}", table, "{{key}}", key).Replace(zsql.Query(name))
-	}
+	fill := strings.NewReplacer("{{table}}", table, "{{key}}", key).Replace
 	var repeats bool
-	if err := conn.QueryRowContext(ctx, stagedSQL("ingest/repeats.sql")).Scan(&repeats); err != nil {
+	if err := conn.QueryRowContext(ctx, fill(repeatsSQL)).Scan(&repeats); err != nil {
 		return res, fmt.Errorf("ingest %s: %w", res.File, err)
 	}
-	view := "ingest/staged_unique.sql"
+	view := stagedUniqueSQL
 	if repeats {
-		view = "ingest/staged.sql"
+		view = stagedSQL
 	}
-	if _, err := conn.ExecContext(ctx, stagedSQL(view)); err != nil {
+	if _, err := conn.ExecContext(ctx, fill(view)); err != nil {
 		return res, fmt.Errorf("ingest %s: staging: %w", res.File, err)
 	}
 
@@ -222,7 +258,7 @@ func (in *Ingester) IngestFile(ctx context.Context, c *contract.Contract, path s
 	// arguments to the last statement of a string only. Those that use the
 	// delivery id ($1) get it; the others (setting the staged key range)
 	// take no arguments.
-	for _, q := range statements(zsql.Query("ingest/upsert_" + table + ".sql")) {
+	for _, q := range statements(upsert) {
 		var args []any
 		if usesParam(q) {
 			args = []any{res.DeliveryID}
@@ -431,7 +467,7 @@ func stagingKey(c *contract.Contract) string {
 }
 
 // stageEnums returns the statements that turn the staging table's code
-// columns into ENUMs (sql/ingest/stage_enum.sql says why). Contract column
+// columns into ENUMs (ingest/sql/stage_enum.sql says why). Contract column
 // names are table column names, except the pseudonym, which is no code.
 //
 // Only short code lists: duckdb-go v2.5.6 writes an ENUM value only where
@@ -453,7 +489,7 @@ func stageEnums(c *contract.Contract) []string {
 			"{{table}}", c.Source,
 			"{{column}}", col.Name,
 			"{{values}}", strings.Join(quoted, ","),
-		).Replace(zsql.Query("ingest/stage_enum.sql")))
+		).Replace(stageEnumSQL))
 	}
 	return qs
 }

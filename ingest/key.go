@@ -5,12 +5,20 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"database/sql"
+	_ "embed"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
+)
 
-	zsql "github.com/zothuis/zothuis/sql"
+// The research key fingerprint's statements; a missing file fails the
+// build.
+var (
+	//go:embed sql/key_fingerprint.sql
+	keyFingerprintSQL string
+	//go:embed sql/key_adopt.sql
+	keyAdoptSQL string
 )
 
 // ErrResearchKeyMismatch marks an ingest under a research key other than
@@ -83,7 +91,7 @@ type queryRower interface {
 // and reports whether it holds one.
 func checkKey(ctx context.Context, q queryRower, fp string) (stored bool, err error) {
 	var db string
-	switch err := q.QueryRowContext(ctx, zsql.Query("ingest/key_fingerprint.sql")).Scan(&db); {
+	switch err := q.QueryRowContext(ctx, keyFingerprintSQL).Scan(&db); {
 	case errors.Is(err, sql.ErrNoRows):
 		return false, nil
 	case err != nil:
@@ -104,7 +112,7 @@ func adoptKey(ctx context.Context, conn *sql.Conn, fp string, now time.Time) err
 	if err != nil || stored {
 		return err
 	}
-	if _, err := conn.ExecContext(ctx, zsql.Query("ingest/key_adopt.sql"), fp, now); err != nil {
+	if _, err := conn.ExecContext(ctx, keyAdoptSQL, fp, now); err != nil {
 		return fmt.Errorf("research key fingerprint: %w", err)
 	}
 	return nil

@@ -4,8 +4,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-
-	zsql "github.com/zothuis/zothuis/sql"
 )
 
 func TestStatements(t *testing.T) {
@@ -31,12 +29,18 @@ func TestStatements(t *testing.T) {
 	}
 }
 
-// TestUpsertFilesSplit checks that every upsert file splits into
-// statements that each hold SQL, and that the ones that need the delivery
-// id are found.
+// TestUpsertFilesSplit checks that every source has an upsert (the one
+// statement ingest picks by name at run time; the embedding makes sure the
+// files exist), that upsertSQL holds no other, and that each splits into
+// statements that each hold SQL, the ones that need the delivery id found.
 func TestUpsertFilesSplit(t *testing.T) {
 	for _, c := range Sources() {
-		qs := statements(zsql.Query("ingest/upsert_" + c.Source + ".sql"))
+		upsert, ok := upsertSQL[c.Source]
+		if !ok {
+			t.Errorf("%s: no upsert", c.Source)
+			continue
+		}
+		qs := statements(upsert)
 		withParam := 0
 		for _, q := range qs {
 			if usesParam(q) {
@@ -46,5 +50,8 @@ func TestUpsertFilesSplit(t *testing.T) {
 		if len(qs) == 0 || withParam == 0 {
 			t.Errorf("%s: %d statements, %d with $1", c.Source, len(qs), withParam)
 		}
+	}
+	if len(upsertSQL) != len(Sources()) {
+		t.Errorf("upsertSQL has %d upserts, want one per source (%d)", len(upsertSQL), len(Sources()))
 	}
 }

@@ -2,6 +2,7 @@ package schedules
 
 import (
 	"context"
+	_ "embed"
 	"errors"
 	"fmt"
 	"os"
@@ -12,8 +13,10 @@ import (
 	"github.com/zothuis/zothuis/config"
 	"github.com/zothuis/zothuis/ingest"
 	"github.com/zothuis/zothuis/ingest/contract"
-	zsql "github.com/zothuis/zothuis/sql"
 )
+
+//go:embed sql/refusal.sql
+var refusalSQL string
 
 // Puller fetches complete deliveries it has not handed over before.
 type Puller interface {
@@ -99,7 +102,7 @@ func (d *Daemon) land(ctx context.Context, src config.Source, c *contract.Contra
 			if errors.As(err, &refused) {
 				reason = refused.Error()
 			}
-			if _, err := d.db.ExecContext(wctx, zsql.Query("schedules/refusal.sql"),
+			if _, err := d.db.ExecContext(wctx, refusalSQL,
 				src.Source, filepath.Base(f), r.SHA256, d.now(), reason); err != nil {
 				return res, err
 			}

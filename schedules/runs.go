@@ -3,12 +3,29 @@ package schedules
 import (
 	"context"
 	"database/sql"
+	_ "embed"
 	"errors"
 	"fmt"
 	"sync"
 	"time"
+)
 
-	zsql "github.com/zothuis/zothuis/sql"
+// The statements of the run history; a missing file fails the build.
+var (
+	//go:embed sql/run_start.sql
+	runStartSQL string
+	//go:embed sql/run_end.sql
+	runEndSQL string
+	//go:embed sql/run_skipped.sql
+	runSkippedSQL string
+	//go:embed sql/runs_interrupted.sql
+	runsInterruptedSQL string
+	//go:embed sql/last_success.sql
+	lastSuccessSQL string
+	//go:embed sql/last_status.sql
+	lastStatusSQL string
+	//go:embed sql/job_health.sql
+	jobHealthSQL string
 )
 
 // Job names in the run history.
@@ -43,7 +60,7 @@ func (r runs) start(ctx context.Context, job string) (int64, error) {
 		return 0, err
 	}
 	var id int64
-	if err := r.db.QueryRowContext(ctx, zsql.Query("schedules/run_start.sql"), job, r.now()).Scan(&id); err != nil {
+	if err := r.db.QueryRowContext(ctx, runStartSQL, job, r.now()).Scan(&id); err != nil {
 		return 0, r.guard.wrote(fmt.Errorf("run history %s: %w", job, err))
 	}
 	return id, nil
@@ -57,7 +74,7 @@ func (r runs) end(ctx context.Context, id int64, rows int, runErr error) error {
 	if runErr != nil {
 		status, msg = StatusFailed, sql.NullString{String: runErr.Error(), Valid: true}
 	}
-	if _, err := r.db.ExecContext(ctx, zsql.Query("schedules/run_end.sql"), id, r.now(), status, msg, rows); err != nil {
+	if _, err := r.db.ExecContext(ctx, runEndSQL, id, r.now(), status, msg, rows); err != nil {
 		return r.guard.wrote(fmt.Errorf("run history: %w", err))
 	}
 	return nil
@@ -67,7 +84,7 @@ func (r runs) skipped(ctx context.Context, job string) error {
 	if err := r.guard.allow(); err != nil {
 		return err
 	}
-	if _, err := r.db.ExecContext(ctx, zsql.Query("schedules/run_skipped.sql"), job, r.now()); err != nil {
+	if _, err := r.db.ExecContext(ctx, runSkippedSQL, job, r.now()); err != nil {
 		return r.guard.wrote(fmt.Errorf("run history %s: %w", job, err))
 	}
 	return nil
@@ -78,7 +95,7 @@ func (r runs) interrupted(ctx context.Context) (int64, error) {
 	if err := r.guard.allow(); err != nil {
 		return 0, err
 	}
-	res, err := r.db.ExecContext(ctx, zsql.Query("schedules/runs_interrupted.sql"), r.now())
+	res, err := r.db.ExecContext(ctx, runsInterruptedSQL, r.now())
 	if err != nil {
 		return 0, r.guard.wrote(fmt.Errorf("run history: %w", err))
 	}
@@ -89,7 +106,7 @@ func (r runs) interrupted(ctx context.Context) (int64, error) {
 // it never did.
 func (r runs) lastSuccess(ctx context.Context, job string) (time.Time, error) {
 	var t sql.NullTime
-	if err := r.db.QueryRowContext(ctx, zsql.Query("schedules/last_success.sql"), job).Scan(&t); err != nil {
+	if err := r.db.QueryRowContext(ctx, lastSuccessSQL, job).Scan(&t); err != nil {
 		return time.Time{}, fmt.Errorf("run history %s: %w", job, err)
 	}
 	return t.Time, nil
@@ -99,7 +116,7 @@ func (r runs) lastSuccess(ctx context.Context, job string) (time.Time, error) {
 // skipped; empty if it never ran.
 func (r runs) lastStatus(ctx context.Context, job string) (string, error) {
 	var s string
-	err := r.db.QueryRowContext(ctx, zsql.Query("schedules/last_status.sql"), job).Scan(&s)
+	err := r.db.QueryRowContext(ctx, lastStatusSQL, job).Scan(&s)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}
@@ -143,7 +160,7 @@ func newHealth(jobs, kinds []string) *health {
 
 // seed takes the configured jobs' latest outcomes from the run history.
 func (h *health) seed(ctx context.Context, db *sql.DB) error {
-	rows, err := db.QueryContext(ctx, zsql.Query("schedules/job_health.sql"))
+	rows, err := db.QueryContext(ctx, jobHealthSQL)
 	if err != nil {
 		return fmt.Errorf("run history: %w", err)
 	}

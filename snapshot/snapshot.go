@@ -16,7 +16,7 @@ package snapshot
 import (
 	"context"
 	"database/sql"
-	_ "embed"
+	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -61,6 +61,17 @@ func LeftOutColumns() map[string][]string { return maps.Clone(leftOutColumns) }
 
 //go:embed sql/relations.sql
 var relationsSQL string
+
+// examples are the example queries published beside the snapshot (in
+// examples/): each reproduces published figures or answers a classic
+// question from the snapshot alone.
+//
+//go:embed examples/*.sql
+var examples embed.FS
+
+// ExamplesDir is the folder of the example queries inside the snapshot's
+// folder.
+const ExamplesDir = "examples"
 
 // Options tune Publish.
 type Options struct {
@@ -109,6 +120,9 @@ func publish(ctx context.Context, db *sql.DB, dir string, opt Options) (string, 
 		LeaveOutColumns:   leftOutColumns,
 		StorageVersion:    storageVersion,
 		Finish: func(ctx context.Context, conn *sql.Conn, alias string) error {
+			if err := typeCodes(ctx, conn, alias); err != nil {
+				return fmt.Errorf("coded columns: %w", err)
+			}
 			var err error
 			if info, err = describe(ctx, conn, alias, opt); err != nil {
 				return err
@@ -146,10 +160,40 @@ func publish(ctx context.Context, db *sql.DB, dir string, opt Options) (string, 
 	if err := swapFolder(parquet, filepath.Join(dir, "parquet")); err != nil {
 		return "", fmt.Errorf("parquet: %w", err)
 	}
+	if err := publishExamples(dir); err != nil {
+		return "", fmt.Errorf("example queries: %w", err)
+	}
 	if err := prune(dir, opt); err != nil {
 		return "", err
 	}
 	return final, nil
+}
+
+// publishExamples writes the example queries to dir/examples, in place
+// of those of the previous publish.
+func publishExamples(dir string) error {
+	tmp, err := os.MkdirTemp(dir, ".examples-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	entries, err := examples.ReadDir(ExamplesDir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		b, err := examples.ReadFile(ExamplesDir + "/" + e.Name())
+		if err != nil {
+			return err
+		}
+		if err := atomicfile.WriteFile(filepath.Join(tmp, e.Name()), b, fileMode); err != nil {
+			return err
+		}
+	}
+	if err := os.Chmod(tmp, 0o750); err != nil {
+		return err
+	}
+	return swapFolder(tmp, filepath.Join(dir, ExamplesDir))
 }
 
 // removeLeftovers removes what a publish that was killed left in dir: a
@@ -159,7 +203,7 @@ func publish(ctx context.Context, db *sql.DB, dir string, opt Options) (string, 
 // writer), so none of them is in use; were it, its rename would fail,
 // never the published files.
 func removeLeftovers(dir string) {
-	for _, pattern := range []string{"." + FileName + ".*.tmp", "." + FileName + ".*.tmp.wal", ".parquet-*", ".zothuis-*.tmp"} {
+	for _, pattern := range []string{"." + FileName + ".*.tmp", "." + FileName + ".*.tmp.wal", ".parquet-*", ".examples-*", ".zothuis-*.tmp"} {
 		matches, _ := filepath.Glob(filepath.Join(dir, pattern))
 		for _, m := range matches {
 			os.RemoveAll(m)

@@ -1,6 +1,8 @@
-// Package sql holds the project's SQL as embedded files: numbered schema
-// migrations (never edited once landed; a change is a new migration), the
-// statements of ingest, and later the KPI queries. Import it under one alias
+// Package sql holds the schema of the working database: its numbered
+// migrations, embedded (never edited once landed; a change is a new
+// migration), Open, which brings a database up to them, and copying,
+// backing up and restoring a database. The statements a package runs live
+// next to its code (ingest/sql, kpi/sql, ...). Import it under one alias
 // where database/sql is also used:
 //
 //	import zsql "github.com/zothuis/zothuis/sql"
@@ -20,19 +22,8 @@ import (
 	"time"
 )
 
-//go:embed */*.sql
+//go:embed migrations/*.sql
 var files embed.FS
-
-// Query returns the embedded SQL file at name (such as
-// "ingest/upsert_jgz.sql"). A missing file is a build defect, so it panics;
-// the tests read every name the code uses.
-func Query(name string) string {
-	b, err := files.ReadFile(name)
-	if err != nil {
-		panic(fmt.Sprintf("sql: no embedded file %s", name))
-	}
-	return string(b)
-}
 
 // Migration is one numbered schema migration.
 type Migration struct {

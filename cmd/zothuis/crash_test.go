@@ -110,7 +110,7 @@ type relation struct {
 }
 
 // fingerprint returns the fingerprint of every table and view of db's
-// main schema. It fails the test when any of them cannot be read.
+// main schema, from the values as text. It fails the test when any of them cannot be read.
 func fingerprint(t *testing.T, db *sql.DB) map[string]relation {
 	return fingerprintLeaving(t, db, nil)
 }
@@ -142,7 +142,9 @@ func fingerprintLeaving(t *testing.T, db *sql.DB, leave map[string][]string) map
 			rels = append(rels, rel{name: name, kind: kind})
 		}
 		if !when && !slices.Contains(leave[name], col) {
-			rels[len(rels)-1].cols = append(rels[len(rels)-1].cols, quoteSQLIdent(col))
+			// As text: the snapshot holds coded columns as ENUMs, whose
+			// hash differs from that of the same text.
+			rels[len(rels)-1].cols = append(rels[len(rels)-1].cols, "CAST("+quoteSQLIdent(col)+" AS VARCHAR)")
 		}
 	}
 	rows.Close()
@@ -525,7 +527,7 @@ func TestCrashPublish(t *testing.T) {
 	var left []string
 	for _, e := range entries {
 		n := e.Name()
-		isPublished := n == "parquet" || n == snapshot.FileName || n == snapshot.ManifestName || n == snapshot.DictionaryName ||
+		isPublished := n == "parquet" || n == snapshot.ExamplesDir || n == snapshot.FileName || n == snapshot.ManifestName || n == snapshot.DictionaryName ||
 			strings.HasPrefix(n, "parquet-") || strings.HasPrefix(n, "zothuis-") &&
 			(strings.HasSuffix(n, ".duckdb") || strings.HasSuffix(n, ".manifest.json") || strings.HasSuffix(n, ".dictionary.md"))
 		if !isPublished || strings.HasPrefix(n, ".") {

@@ -134,22 +134,34 @@ func readSnapshotOnce(path string) (readerResult, error) {
 	return r, err
 }
 
-// nodeReader is a researcher's client with another DuckDB (node), driven
-// as in the snapshot tests: "open NAME PATH", "query NAME SQL".
-func nodeReader(t *testing.T) (in io.WriteCloser, out *bufio.Scanner, ok bool) {
+// nodeClient returns the folder of the researchers' node clients
+// (snapshot/testdata/nodeclient), or false, after logging why, where node
+// or its packages are missing outside CI; in CI that fails the test.
+func nodeClient(t *testing.T) (string, bool) {
 	t.Helper()
 	dir, _ := filepath.Abs(filepath.Join("..", "..", "snapshot", "testdata", "nodeclient"))
 	missing := ""
 	if _, err := exec.LookPath("node"); err != nil {
 		missing = "node is not installed"
-	} else if _, err := os.Stat(filepath.Join(dir, "node_modules", "@duckdb", "node-api")); err != nil {
+	} else if _, err := os.Stat(filepath.Join(dir, "node_modules", "duckdb-oldest")); err != nil {
 		missing = "snapshot/testdata/nodeclient has no node_modules (make test runs npm ci)"
 	}
 	if missing != "" {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("%s; CI must run this test", missing)
 		}
-		t.Logf("no node reader: %s", missing)
+		t.Logf("no node client: %s", missing)
+		return "", false
+	}
+	return dir, true
+}
+
+// nodeReader is a researcher's client with another DuckDB (node), driven
+// as in the snapshot tests: "open NAME PATH", "query NAME SQL".
+func nodeReader(t *testing.T) (in io.WriteCloser, out *bufio.Scanner, ok bool) {
+	t.Helper()
+	dir, ok := nodeClient(t)
+	if !ok {
 		return nil, nil, false
 	}
 	cmd := exec.Command("node", filepath.Join(dir, "reader.mjs"))

@@ -3,6 +3,7 @@ package prom
 import (
 	"context"
 	"database/sql"
+	_ "embed"
 	"fmt"
 	"log/slog"
 	"runtime/debug"
@@ -12,8 +13,10 @@ import (
 
 	"github.com/zothuis/zothuis/config"
 	"github.com/zothuis/zothuis/schedules"
-	zsql "github.com/zothuis/zothuis/sql"
 )
+
+//go:embed sql/jobs.sql
+var jobsSQL string
 
 // configuredJobs are the job names of cfg: the pull job of each source
 // and the cycle. Only these are exported: job_runs may hold others (a
@@ -90,7 +93,7 @@ func (c *jobCollector) update(ctx context.Context, ch chan<- prometheus.Metric) 
 	return s.join(nil)
 }
 
-// jobStat is one job's line of prom/jobs.sql.
+// jobStat is one job's line of metrics/prom/sql/jobs.sql.
 type jobStat struct {
 	job          string
 	firstRun     time.Time
@@ -100,7 +103,7 @@ type jobStat struct {
 }
 
 func jobStats(ctx context.Context, db *sql.DB) ([]jobStat, error) {
-	rows, err := db.QueryContext(ctx, zsql.Query("prom/jobs.sql"))
+	rows, err := db.QueryContext(ctx, jobsSQL)
 	if err != nil {
 		return nil, fmt.Errorf("job runs: %w", err)
 	}

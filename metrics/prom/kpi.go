@@ -3,6 +3,7 @@ package prom
 import (
 	"context"
 	"database/sql"
+	_ "embed"
 	"fmt"
 	"math"
 	"time"
@@ -12,8 +13,10 @@ import (
 	"github.com/zothuis/zothuis/config"
 	"github.com/zothuis/zothuis/disclosure"
 	"github.com/zothuis/zothuis/kpi"
-	zsql "github.com/zothuis/zothuis/sql"
 )
+
+//go:embed sql/kpi_months.sql
+var kpiMonthsSQL string
 
 // secondsPerDay turns the medians, which the KPIs give in days, into the
 // base unit Prometheus wants.
@@ -107,7 +110,7 @@ func (c *kpiCollector) update(ctx context.Context, ch chan<- prometheus.Metric) 
 	}
 
 	var first, last sql.NullTime
-	if err := c.db.QueryRowContext(ctx, zsql.Query("prom/kpi_months.sql")).Scan(&first, &last); err != nil {
+	if err := c.db.QueryRowContext(ctx, kpiMonthsSQL).Scan(&first, &last); err != nil {
 		return s.join(fmt.Errorf("kpi months: %w", err))
 	}
 	if !last.Valid {

@@ -3,6 +3,7 @@ package prom
 import (
 	"context"
 	"database/sql"
+	_ "embed"
 	"fmt"
 	"time"
 
@@ -11,7 +12,14 @@ import (
 	"github.com/zothuis/zothuis/config"
 	"github.com/zothuis/zothuis/ingest"
 	"github.com/zothuis/zothuis/schedules"
-	zsql "github.com/zothuis/zothuis/sql"
+)
+
+// The statements of the source collector; a missing file fails the build.
+var (
+	//go:embed sql/deliveries.sql
+	deliveriesSQL string
+	//go:embed sql/refusals.sql
+	refusalsSQL string
 )
 
 // sourceCollector exposes per source kind what landed and what was
@@ -94,7 +102,7 @@ func (c *sourceCollector) update(ctx context.Context, ch chan<- prometheus.Metri
 }
 
 func (c *sourceCollector) deliveries(ctx context.Context, s *sender, get func(string) *sourceTotals) error {
-	rows, err := c.db.QueryContext(ctx, zsql.Query("prom/deliveries.sql"))
+	rows, err := c.db.QueryContext(ctx, deliveriesSQL)
 	if err != nil {
 		return fmt.Errorf("deliveries: %w", err)
 	}
@@ -122,7 +130,7 @@ func (c *sourceCollector) deliveries(ctx context.Context, s *sender, get func(st
 }
 
 func (c *sourceCollector) refusals(ctx context.Context, get func(string) *sourceTotals) error {
-	rows, err := c.db.QueryContext(ctx, zsql.Query("prom/refusals.sql"))
+	rows, err := c.db.QueryContext(ctx, refusalsSQL)
 	if err != nil {
 		return fmt.Errorf("refusals: %w", err)
 	}
