@@ -10,9 +10,10 @@ test: deps
 	go test -count=1 ./...
 
 # Folders with a package.json whose npm packages the tests use: DuckDB's
-# node client (a researcher's reader) and playwright-core (drives Debian's
+# node client (a researcher's reader, current and the oldest the snapshot
+# serves) and playwright-core (drives Debian's
 # Chromium for the dashboard; it never downloads a browser of its own).
-NPMDIRS := $(patsubst %/package-lock.json,%,$(wildcard snapshot/testdata/nodeclient/package-lock.json dashboards/testdata/browser/package-lock.json))
+NPMDIRS := $(patsubst %/package-lock.json,%,$(wildcard snapshot/testdata/nodeclient/package-lock.json snapshot/testdata/nodeclient-oldest/package-lock.json dashboards/testdata/browser/package-lock.json))
 
 # Debian packages, one per missing command: a C compiler for cgo (DuckDB),
 # node and npm, Chromium for the dashboard tests, Prometheus (promtool and

@@ -70,12 +70,12 @@ func TestExampleQueries(t *testing.T) {
 		files = append(files, p)
 	}
 
-	for _, client := range []struct{ module, version string }{
-		{"@duckdb/node-api", "v1.5.0"},
-		{"duckdb-oldest", "v1.1.3"},
+	for _, client := range []struct{ dir, version string }{
+		{nodeDir, "v1.5.0"},
+		{filepath.Join(filepath.Dir(nodeDir), "nodeclient-oldest"), "v1.1.3"},
 	} {
-		t.Run(client.module, func(t *testing.T) {
-			cmd := exec.Command("node", append([]string{filepath.Join(nodeDir, "examples.mjs"), client.module, snap}, files...)...)
+		t.Run(filepath.Base(client.dir), func(t *testing.T) {
+			cmd := exec.Command("node", append([]string{filepath.Join(nodeDir, "examples.mjs"), client.dir, snap}, files...)...)
 			cmd.Stderr = os.Stderr
 			out, err := cmd.Output()
 			if err != nil {

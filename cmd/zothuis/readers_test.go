@@ -134,8 +134,8 @@ func readSnapshotOnce(path string) (readerResult, error) {
 	return r, err
 }
 
-// nodeClient returns the folder of the researchers' node clients
-// (snapshot/testdata/nodeclient), or false, after logging why, where node
+// nodeClient returns the folder of the researchers' node client
+// (snapshot/testdata/nodeclient, beside nodeclient-oldest), or false, after logging why, where node
 // or its packages are missing outside CI; in CI that fails the test.
 func nodeClient(t *testing.T) (string, bool) {
 	t.Helper()
@@ -143,8 +143,12 @@ func nodeClient(t *testing.T) (string, bool) {
 	missing := ""
 	if _, err := exec.LookPath("node"); err != nil {
 		missing = "node is not installed"
-	} else if _, err := os.Stat(filepath.Join(dir, "node_modules", "duckdb-oldest")); err != nil {
-		missing = "snapshot/testdata/nodeclient has no node_modules (make test runs npm ci)"
+	} else {
+		for _, d := range []string{dir, filepath.Join(filepath.Dir(dir), "nodeclient-oldest")} {
+			if _, err := os.Stat(filepath.Join(d, "node_modules", "@duckdb", "node-api")); err != nil {
+				missing = filepath.Base(d) + " has no node_modules (make test runs npm ci)"
+			}
+		}
 	}
 	if missing != "" {
 		if os.Getenv("CI") == "true" {

@@ -1,14 +1,18 @@
 // Runs SQL files against a DuckDB file opened read-only, as a researcher
 // would with DuckDB's node client, and prints one JSON object: per file
 // its columns and rows (values as JSON), or its error.
-//   node examples.mjs MODULE DBFILE FILE.sql...
-// MODULE is the client package: @duckdb/node-api (the current client) or
-// an alias of an older one in package.json (duckdb-oldest).
+//   node examples.mjs CLIENTDIR DBFILE FILE.sql...
+// CLIENTDIR is a folder whose node_modules hold the client,
+// @duckdb/node-api: this folder (the current client) or
+// ../nodeclient-oldest (the oldest that reads the snapshot).
 import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 
-const [mod, db, ...files] = process.argv.slice(2);
-const { DuckDBInstance } = await import(mod);
+const [clientDir, db, ...files] = process.argv.slice(2);
+const require = createRequire(join(resolve(clientDir), 'package.json'));
+const { DuckDBInstance } = await import(pathToFileURL(require.resolve('@duckdb/node-api')).href);
 const instance = await DuckDBInstance.create(db, { access_mode: 'READ_ONLY' });
 const conn = await instance.connect();
 const out = { version: (await conn.runAndReadAll('SELECT version() AS v')).getRowObjectsJson()[0].v, files: {} };
