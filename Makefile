@@ -89,7 +89,8 @@ FUZZ_TARGETS := \
 	./ingest:FuzzIngestFile \
 	./disclosure:FuzzCount \
 	./disclosure:FuzzRatio \
-	./disclosure:FuzzComplement
+	./disclosure:FuzzComplement \
+	./pseudonymize/ijw:FuzzParseMessage
 
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \

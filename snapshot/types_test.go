@@ -2,7 +2,6 @@ package snapshot
 
 import (
 	"context"
-	"database/sql"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/zothuis/zothuis/ingest"
 	zsql "github.com/zothuis/zothuis/sql"
+	"github.com/zothuis/zothuis/sql/sqltest"
 )
 
 // TestCodedColumnsAreEnums: in the snapshot every coded column of a
@@ -42,7 +42,7 @@ func TestCodedColumnsAreEnums(t *testing.T) {
 
 	// What the codebook promises, per table and column.
 	want := map[string]string{}
-	for _, r := range rowsOf(t, db, `SELECT code_list, string_agg('''' || code || '''', ', ' ORDER BY code) FROM codebook WHERE code_list <> 'gemeente' GROUP BY code_list`) {
+	for _, r := range sqltest.Rows(t, db, `SELECT code_list, string_agg('''' || code || '''', ', ' ORDER BY code) FROM codebook WHERE code_list <> 'gemeente' GROUP BY code_list`) {
 		table, column, _ := strings.Cut(r[0], ".")
 		want[table+"."+column] = "ENUM(" + r[1] + ")"
 		if table == "jzplus" {
@@ -53,7 +53,7 @@ func TestCodedColumnsAreEnums(t *testing.T) {
 		t.Fatalf("codebook gives %d coded columns; the test expects the source contracts' 11 and jzplus_history's", len(want))
 	}
 	got := map[string]string{}
-	for _, r := range rowsOf(t, snap, `SELECT table_name || '.' || column_name, data_type FROM duckdb_columns() c
+	for _, r := range sqltest.Rows(t, snap, `SELECT table_name || '.' || column_name, data_type FROM duckdb_columns() c
 		JOIN duckdb_tables() USING (database_name, schema_name, table_name) WHERE database_name = current_database() AND data_type LIKE 'ENUM%'`) {
 		got[r[0]] = r[1]
 	}
@@ -63,11 +63,11 @@ func TestCodedColumnsAreEnums(t *testing.T) {
 	for col := range want {
 		table, column, _ := strings.Cut(col, ".")
 		q := `SELECT coalesce(comment, '') || ' ' || CAST(is_nullable AS VARCHAR) FROM duckdb_columns() WHERE database_name = current_database() AND table_name = '` + table + `' AND column_name = '` + column + `'`
-		if diff := cmp.Diff(rowsOf(t, db, q), rowsOf(t, snap, q)); diff != "" {
+		if diff := cmp.Diff(sqltest.Rows(t, db, q), sqltest.Rows(t, snap, q)); diff != "" {
 			t.Errorf("%s: comment and nullability (-working +snapshot):\n%s", col, diff)
 		}
 		values := `SELECT CAST(` + zsql.QuoteIdent(column) + ` AS VARCHAR) AS v, count(*) FROM ` + zsql.QuoteIdent(table) + ` GROUP BY ALL ORDER BY ALL`
-		if diff := cmp.Diff(rowsOf(t, db, values), rowsOf(t, snap, values)); diff != "" {
+		if diff := cmp.Diff(sqltest.Rows(t, db, values), sqltest.Rows(t, snap, values)); diff != "" {
 			t.Errorf("%s: values (-working +snapshot):\n%s", col, diff)
 		}
 	}
@@ -84,41 +84,4 @@ func TestCodedColumnsAreEnums(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "jzplus.reden_einde holds codes the codebook has no label for: 99") {
 		t.Errorf("publish with an unlabelled code: %v", err)
 	}
-}
-
-// rowsOf returns the rows of q on db, each column as text ("NULL" for NULL).
-func rowsOf(t *testing.T, db *sql.DB, q string) [][]string {
-	t.Helper()
-	rows, err := db.Query(q)
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out [][]string
-	for rows.Next() {
-		vals := make([]sql.NullString, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
-		row := make([]string, len(cols))
-		for i, v := range vals {
-			row[i] = "NULL"
-			if v.Valid {
-				row[i] = v.String
-			}
-		}
-		out = append(out, row)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
 }

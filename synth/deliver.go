@@ -46,12 +46,28 @@ func (w *writers) write(y *youth) error {
 			}
 		}
 	}
+	var products map[*outFile][]ijwProduct
 	for _, t := range y.toegang {
 		for _, o := range w.quarterFiles("toegang", t.date) {
-			rec := []string{w.bsnFor(y), y.gemeente, fmtDate(t.date), t.event, t.present, t.shared, t.pc}
-			if err := w.put("toegang", o, fault(y, "toegang", rec)); err != nil {
+			bsn := w.bsnFor(y)
+			rec := []string{bsn, y.gemeente, fmtDate(t.date), t.event, t.present, t.shared, t.pc}
+			delivered := fault(y, "toegang", rec)
+			if w.ijwEligible(y, rec, delivered) {
+				if products == nil {
+					products = map[*outFile][]ijwProduct{}
+				}
+				products[o] = append(products[o], ijwProduct{date: t.date, category: t.pc})
+				w.rows["toegang"]++
+				continue
+			}
+			if err := w.put("toegang", o, delivered); err != nil {
 				return err
 			}
+		}
+	}
+	if products != nil {
+		if err := w.writeIJW(y, products); err != nil {
+			return err
 		}
 	}
 	for _, p := range y.placements {

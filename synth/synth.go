@@ -38,6 +38,12 @@ type Options struct {
 	// episodes 2.5 times as often as in the northern regions' default;
 	// placements as they are. False leaves the output as it always was.
 	National bool
+	// IJWGemeente, when set (a CBS code such as GM0106), delivers that
+	// municipality's beschikkingen as iJw 3.2 JW301 messages, as its
+	// system exports them: a zip of messages beside each toegang quarter
+	// file, which then holds the municipality's other events only. Rows
+	// the fault injector broke stay in the CSV.
+	IJWGemeente string
 }
 
 // Summary says what Generate wrote.
@@ -82,6 +88,12 @@ func Generate(ctx context.Context, dir string, opt Options) (Summary, error) {
 		return Summary{}, err
 	}
 	defer w.abort()
+	if opt.IJWGemeente != "" {
+		w.ijwGemeente = opt.IJWGemeente
+		if err := w.openIJW(dir); err != nil {
+			return Summary{}, err
+		}
+	}
 
 	r := regionalRates
 	if opt.National {
@@ -125,11 +137,14 @@ type outFile struct {
 // writers holds every delivery file open at once: a few per quarter, so a
 // few hundred at most, each with a modest buffer.
 type writers struct {
-	from, to time.Time // first and last month
-	quarters map[string][]*outFile
-	months   []*outFile
-	rows     map[string]int
-	all      []*outFile
+	from, to    time.Time  // first and last month
+	ijwGemeente string     // the municipality that delivers iJw messages, or ""
+	ijw         []*ijwFile // its zips, one per toegang quarter, while open
+	ijwPaths    []string   // their paths
+	quarters    map[string][]*outFile
+	months      []*outFile
+	rows        map[string]int
+	all         []*outFile
 }
 
 func newWriters(dir string, from, to time.Time) (*writers, error) {
@@ -210,7 +225,7 @@ func (w *writers) put(src string, o *outFile, rec []string) error {
 
 // close flushes and closes every file; the first error wins.
 func (w *writers) close() error {
-	var first error
+	first := w.closeIJW()
 	for _, o := range w.all {
 		o.cw.Flush()
 		err := o.cw.Error()
@@ -234,13 +249,20 @@ func (w *writers) abort() {
 		o.f.Close()
 	}
 	w.all = nil
+	for _, z := range w.ijw {
+		z.f.Close()
+	}
+	w.ijw = nil
 }
 
 func (w *writers) files() map[string][]string {
 	out := map[string][]string{}
 	for src, fs := range w.quarters {
-		for _, o := range fs {
+		for i, o := range fs {
 			out[src] = append(out[src], o.path)
+			if src == "toegang" && i < len(w.ijwPaths) {
+				out[src] = append(out[src], w.ijwPaths[i])
+			}
 		}
 	}
 	for _, o := range w.months {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/zothuis/zothuis/ingest"
 	"github.com/zothuis/zothuis/kpi"
 	"github.com/zothuis/zothuis/pseudonymize"
+	"github.com/zothuis/zothuis/pseudonymize/ijw"
 	"github.com/zothuis/zothuis/snapshot"
 	"github.com/zothuis/zothuis/synth"
 )
@@ -28,6 +30,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "demo")
 	out := fs.String("out", "zothuis-demo", "output `folder`; cleared first if an earlier demo made it")
 	sf := addSynthFlags(fs, time.Now())
+	ijwGemeente := fs.String("ijw-gemeente", "GM0014", "`municipality` whose toegang beschikkingen arrive as iJw 3.2 JW301 messages (zips of XML), the rest as CSV; empty for CSV only")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -38,6 +41,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	opt.IJWGemeente = *ijwGemeente
 	start := time.Now()
 	dir := *out
 	if err := prepareDemoDir(dir); err != nil {
@@ -97,7 +101,19 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		}
 		for _, rawPath := range gen.Files[c.Source] {
 			delivery := filepath.Join(outDir, filepath.Base(rawPath))
-			st, err := pseudonymizeFile(ctx, rawPath, delivery, pseudonymize.Options{Key: sourceKey, Contract: c})
+			popt := pseudonymize.Options{Key: sourceKey, Contract: c}
+			var st pseudonymize.Stats
+			if strings.HasSuffix(rawPath, ".zip") {
+				// A municipality's iJw export: its messages become one
+				// toegang delivery, as zothuis pseudonymize --format ijw
+				// makes it.
+				delivery = strings.TrimSuffix(delivery, ".zip") + ".csv"
+				refused := 0
+				st, _, err = ijwDelivery(ctx, []string{rawPath}, delivery, popt, func(*ijw.MessageError) { refused++ })
+				st.Rejected += refused
+			} else {
+				st, err = pseudonymizeFile(ctx, rawPath, delivery, popt)
+			}
 			if err != nil {
 				return err
 			}

@@ -6,9 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/zothuis/zothuis/atomicfile"
@@ -22,12 +25,22 @@ func runPseudonymize(ctx context.Context, e *env, args []string) error {
 	source := fs.String("source", "", "source `name`: jgz, verzuim, toegang or jzplus")
 	keyFile := fs.String("key-file", "", "`file` holding the sources' shared key (at least 32 bytes)")
 	postcodes := fs.String("postcodes", "", "CSV `file` pc4_from,pc4_to,gemeente mapping postcodes to municipalities (default: the embedded table for Groningen and Drenthe)")
-	rejects := fs.String("rejects", "", "write every rejected row's line number and reason to this CSV `file`")
+	rejects := fs.String("rejects", "", "write every rejected row's line number (iJw: message) and reason to this CSV `file`")
+	format := fs.String("format", "csv", "input `format`: csv (a raw export), or ijw (iJw 3.2 messages: XML files, folders or zips of them; --source toegang)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if err := required(map[string]string{"source": *source, "key-file": *keyFile}); err != nil {
 		return err
+	}
+	switch *format {
+	case "csv":
+	case "ijw":
+		if *source != "toegang" {
+			return usagef("--format ijw reads toegang beschikkingen; want --source toegang, not %q", *source)
+		}
+	default:
+		return usagef("--format %q: want csv or ijw", *format)
 	}
 	if fs.NArg() < 2 {
 		return usagef("want IN and OUT files (- for standard input or output), or IN... and an existing DIR, got %d arguments", fs.NArg())
@@ -41,10 +54,13 @@ func runPseudonymize(ctx context.Context, e *env, args []string) error {
 	if fi, err := os.Stat(out); err == nil && fi.IsDir() {
 		dir = true
 	}
-	if len(ins) > 1 && !dir {
+	if *format == "ijw" && dir {
+		return usagef("--format ijw writes one delivery: OUT must be a file (or -), not the folder %q", out)
+	}
+	if len(ins) > 1 && !dir && *format != "ijw" {
 		return usagef("%d input files want an existing output directory, not %q", len(ins), out)
 	}
-	if *rejects != "" && len(ins) > 1 {
+	if *rejects != "" && len(ins) > 1 && *format != "ijw" {
 		return usagef("--rejects takes one input file")
 	}
 	c, key, err := sourceAndKey(*source, *keyFile)
@@ -65,8 +81,15 @@ func runPseudonymize(ctx context.Context, e *env, args []string) error {
 		}
 		defer f.Close()
 		rejectCSV = csv.NewWriter(f)
-		rejectCSV.Write([]string{"line", "reason"})
+		where := "line"
+		if *format == "ijw" {
+			where = "message"
+		}
+		rejectCSV.Write([]string{where, "reason"})
 		defer rejectCSV.Flush()
+	}
+	if *format == "ijw" {
+		return pseudonymizeIJW(ctx, e, ins, out, opt, rejectCSV)
 	}
 	// A file's output is synced and renamed into place while the next
 	// file is transformed: the syncs were 8 % of a national JGZ run.
@@ -108,11 +131,9 @@ func runPseudonymize(ctx context.Context, e *env, args []string) error {
 // and the counts. It returns the output, written but not yet in place
 // (startPseudonymizeFile).
 func pseudonymizeOne(ctx context.Context, e *env, in, out string, opt pseudonymize.Options, rejectCSV *csv.Writer) (*partFile, error) {
-	var rejectLog []string
+	var sum summary
 	opt.OnReject = func(line int, reason string) {
-		if len(rejectLog) < 20 {
-			rejectLog = append(rejectLog, fmt.Sprintf("line %d: %s", line, reason))
-		}
+		sum.reject(fmt.Sprintf("line %d", line), reason)
 		if rejectCSV != nil {
 			rejectCSV.Write([]string{strconv.Itoa(line), reason})
 		}
@@ -121,17 +142,86 @@ func pseudonymizeOne(ctx context.Context, e *env, in, out string, opt pseudonymi
 	if err != nil {
 		return nil, err
 	}
-	for _, l := range rejectLog {
-		fmt.Fprintln(e.stderr, "rejected", l)
-	}
-	if st.Rejected > len(rejectLog) {
-		fmt.Fprintf(e.stderr, "... and %d more rejected rows\n", st.Rejected-len(rejectLog))
-	}
-	for reason, n := range st.Blanked {
-		fmt.Fprintf(e.stderr, "left empty in %d rows: %s\n", n, reason)
-	}
-	fmt.Fprintf(e.stderr, "%s: %d rows read, %d written, %d rejected\n", in, st.Rows, st.Written, st.Rejected)
+	sum.print(e.stderr, in, st)
 	return pf, nil
+}
+
+// summary is what pseudonymize tells the data officer who runs it: counts
+// and reasons in plain words, the first rejected rows (or refused
+// messages) by where they are, never a value from the export.
+type summary struct {
+	firsts   []string       // the first rejected rows or refused messages: where, and why
+	rejected map[string]int // rejected rows by reason
+	refused  map[string]int // refused iJw messages by reason
+	lines    []string       // what the iJw route read, before the row counts
+}
+
+// maxListed is how many rejected rows the summary lists one by one.
+const maxListed = 20
+
+// reject counts a rejected row.
+func (s *summary) reject(where, reason string) {
+	s.list(where, reason)
+	if s.rejected == nil {
+		s.rejected = map[string]int{}
+	}
+	s.rejected[reason]++
+}
+
+// refuse counts a refused message.
+func (s *summary) refuse(where, reason string) {
+	s.list(where, reason)
+	if s.refused == nil {
+		s.refused = map[string]int{}
+	}
+	s.refused[reason]++
+}
+
+func (s *summary) list(where, reason string) {
+	if len(s.firsts) < maxListed {
+		s.firsts = append(s.firsts, where+": "+reason)
+	}
+}
+
+func (s *summary) print(w io.Writer, in string, st pseudonymize.Stats) {
+	fmt.Fprintf(w, "%s\n", in)
+	for _, l := range s.lines {
+		fmt.Fprintf(w, "  %s\n", l)
+	}
+	fmt.Fprintf(w, "  rows read:     %d\n  rows written:  %d\n  rows rejected: %d\n", st.Rows, st.Written, st.Rejected)
+	printCounts(w, s.rejected)
+	if len(st.Blanked) > 0 {
+		fmt.Fprintf(w, "  values left empty, row kept:\n")
+		printCounts(w, st.Blanked)
+	}
+	if len(s.firsts) > 0 {
+		fmt.Fprintf(w, "  first rejected or refused (%d of %d):\n", len(s.firsts), total(s.rejected)+total(s.refused))
+		for _, f := range s.firsts {
+			fmt.Fprintf(w, "    %s\n", f)
+		}
+	}
+}
+
+// printCounts prints reasons with their counts, most frequent first.
+func printCounts(w io.Writer, counts map[string]int) {
+	reasons := slices.Collect(maps.Keys(counts))
+	slices.SortFunc(reasons, func(a, b string) int {
+		if d := counts[b] - counts[a]; d != 0 {
+			return d
+		}
+		return strings.Compare(a, b)
+	})
+	for _, r := range reasons {
+		fmt.Fprintf(w, "    %6d  %s\n", counts[r], r)
+	}
+}
+
+func total(counts map[string]int) int {
+	n := 0
+	for _, c := range counts {
+		n += c
+	}
+	return n
 }
 
 // pseudonymizeFile runs the transform from in to out ("-" for standard
@@ -166,6 +256,11 @@ func startPseudonymizeFile(ctx context.Context, in, out string, opt pseudonymize
 		defer f.Close()
 		r = f
 	}
+	return startPseudonymize(ctx, in, r, out, opt)
+}
+
+// startPseudonymize is startPseudonymizeFile on input r, named in.
+func startPseudonymize(ctx context.Context, in string, r io.Reader, out string, opt pseudonymize.Options) (pseudonymize.Stats, *partFile, error) {
 	stopped := func(err error) error {
 		if ctx.Err() == nil {
 			return err

@@ -64,6 +64,7 @@ func runSynth(ctx context.Context, e *env, args []string) error {
 	out := fs.String("out", "", "output `folder`; raw exports go to DIR/<source>/")
 	sf := addSynthFlags(fs, time.Now())
 	national := fs.Bool("national", false, "national proportions of rows per source (about ten per youth), for benchmarks; see bench/run.sh")
+	ijwGemeente := fs.String("ijw-gemeente", "", "`municipality` (GMnnnn) whose toegang beschikkingen are written as iJw 3.2 JW301 messages, a zip beside each toegang file")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -75,6 +76,7 @@ func runSynth(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	opt.National = *national
+	opt.IJWGemeente = *ijwGemeente
 	sum, err := synth.Generate(ctx, *out, opt)
 	if err != nil {
 		return err
