@@ -20,6 +20,10 @@
 #   dashboard     zothuis dashboard, when this zothuis has it
 #   snapshot      the research snapshot (snapshot.Publish)
 #   publish       zothuis publish (KPI history + snapshot), for reference
+#   increment_*   a monthly increment: the latest delivery of each source
+#                 landing on the history computed before it (wall time of
+#                 four zbench ingest processes), then the history brought
+#                 up to date (kpi.Refresh, only the months they can change)
 #
 # and prints medians, ratios to the anchors and peak memory as a Markdown
 # table (also written to DIR/results.md; raw timings in DIR/results.tsv;
@@ -107,7 +111,7 @@ pseudonymize_all() {
 	"$zothuis" pseudonymize --source "$s" --key-file "$out/source.key" "$out"/raw/"$s"/*.csv "$out/pseudo/$s" 2>/dev/null
 }
 export -f pseudonymize_all
-export out zothuis
+export out zothuis zbench inc
 
 [[ $summary_only == 1 ]] && runs=0
 for r in $(seq 1 "$runs"); do
@@ -134,6 +138,26 @@ for r in $(seq 1 "$runs"); do
 	rm -rf "$out/snap" "$out/pub"
 	timed snapshot "$r" 0 "$zbench" snapshot "$db" "$out/snap"
 	timed publish "$r" 0 "$zothuis" publish --db "$db" --out "$out/pub" --keep-months 0
+	# A monthly increment: the history computed before the latest
+	# delivery of each source, then those land and it is brought up to
+	# date (only the months they can change are computed again).
+	inc=$out/increment.duckdb
+	rm -f "$inc" "$inc.wal"
+	if [[ $("$zbench" 2>&1 || true) == *increment* ]]; then
+		last=()
+		for s in "${sources[@]}"; do
+			files=("$out"/pseudo/"$s"/*.csv)
+			n=${#files[@]}
+			"$zbench" ingest "$inc" "$out/research.key" "$s" "${files[@]:0:n-1}" >/dev/null
+			last+=("$s" "${files[n-1]}")
+		done
+		"$zbench" history "$inc" >/dev/null
+		irows=0
+		for ((i = 0; i < ${#last[@]}; i += 2)); do irows=$((irows + $(wc -l <"${last[i+1]}") - 1)); done
+		timed increment_ingest "$r" "$irows" bash -c 'set -e; for ((i = 1; i < $#; i += 2)); do j=$((i + 1)); "$zbench" ingest "$inc" "$out/research.key" "${!i}" "${!j}" >/dev/null; done' _ "${last[@]}"
+		timed increment_history "$r" 0 "$zbench" increment "$inc"
+		rm -f "$inc" "$inc.wal"
+	fi
 done
 
 # Summary: medians over the runs, ratios to the anchors, peak memory.

@@ -89,7 +89,7 @@ func flowFigures(t *testing.T, db *sql.DB, history string) map[string]flows {
 	ctx := context.Background()
 	cfg := config.Default()
 	cfg.FirstMonth = "2026-10"
-	if _, err := refreshWith(ctx, db, cfg, now, history); err != nil {
+	if _, err := refreshWith(ctx, db, cfg, now, history, true); err != nil {
 		t.Fatal(err)
 	}
 	rep, err := Load(ctx, db, time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC))

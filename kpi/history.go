@@ -24,6 +24,8 @@ var (
 	rangeSQL string
 	//go:embed sql/span.sql
 	spanSQL string
+	//go:embed sql/dirty.sql
+	dirtySQL string
 )
 
 // amsterdam decides which month is complete: the region's calendar.
@@ -43,25 +45,38 @@ func LatestCompleteMonth(now time.Time) time.Time {
 }
 
 // Span is the range of report months in the KPI history; zero when empty.
-type Span struct{ First, Last time.Time }
+// Recomputed is how many of its months the refresh computed anew.
+type Span struct {
+	First, Last time.Time
+	Recomputed  int
+}
 
-// Refresh writes the configured regions and targets and recomputes the KPI
-// history in full, from the first complete window to the latest complete
-// month at now, in one transaction. Running it twice on the same data
-// gives the same table.
+// Refresh writes the configured regions and targets and brings the KPI
+// history up to date, from the first complete window to the latest
+// complete month at now, in one transaction. It recomputes only the
+// report months that the deliveries landed since the last refresh can
+// change (kpi/sql/dirty.sql), and the months that have closed since;
+// everything when the configuration, the first month or the bookkeeping
+// (kpi_history_state) says the history cannot be trusted piecewise.
+// The table is the same either way.
 func Refresh(ctx context.Context, db *sql.DB, cfg *config.Config, now time.Time) (Span, error) {
-	return refreshWith(ctx, db, cfg, now, historySQL)
+	return refreshWith(ctx, db, cfg, now, historySQL, false)
+}
+
+// RefreshAll is Refresh recomputing every month.
+func RefreshAll(ctx context.Context, db *sql.DB, cfg *config.Config, now time.Time) (Span, error) {
+	return refreshWith(ctx, db, cfg, now, historySQL, true)
 }
 
 // refreshWith is Refresh with the history query as a parameter, so that a
 // test can show that changing a boundary in it changes the figures.
-func refreshWith(ctx context.Context, db *sql.DB, cfg *config.Config, now time.Time, history string) (Span, error) {
+func refreshWith(ctx context.Context, db *sql.DB, cfg *config.Config, now time.Time, history string, all bool) (Span, error) {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return Span{}, fmt.Errorf("kpi history: %w", err)
 	}
 	defer tx.Rollback()
-	span, err := refresh(ctx, tx, cfg, now, history)
+	span, err := refresh(ctx, tx, cfg, now, history, all)
 	if err != nil {
 		return Span{}, fmt.Errorf("kpi history: %w", err)
 	}
@@ -71,8 +86,43 @@ func refreshWith(ctx context.Context, db *sql.DB, cfg *config.Config, now time.T
 	return span, nil
 }
 
-func refresh(ctx context.Context, tx *sql.Tx, cfg *config.Config, now time.Time, history string) (Span, error) {
-	for _, q := range []string{"DELETE FROM regions", "DELETE FROM kpi_targets", "DELETE FROM kpi_history"} {
+// configuration renders what the history is computed with besides the
+// data: the regions, the targets and the target month.
+func configuration(cfg *config.Config) string {
+	var b strings.Builder
+	for _, r := range cfg.Regions {
+		fmt.Fprintf(&b, "region %s: %s\n", r.Key, strings.Join(r.Gemeenten, ","))
+	}
+	for _, k := range catalogue {
+		if t, ok := Target(cfg, k.ID); ok {
+			fmt.Fprintf(&b, "target %s: %v\n", k.ID, t)
+		}
+	}
+	fmt.Fprintf(&b, "target month %s; first month %s\n", cfg.TargetMonth, cfg.FirstMonth)
+	return b.String()
+}
+
+// state is the kpi_history_state row.
+type state struct {
+	through     int64
+	first, last time.Time
+	config      string
+}
+
+func refresh(ctx context.Context, tx *sql.Tx, cfg *config.Config, now time.Time, history string, all bool) (Span, error) {
+	var prev *state
+	if !all {
+		var st state
+		err := tx.QueryRowContext(ctx, "SELECT through_delivery_id, first_month, last_month, configuration FROM kpi_history_state").
+			Scan(&st.through, &st.first, &st.last, &st.config)
+		switch {
+		case err == nil:
+			prev = &st
+		case !errors.Is(err, sql.ErrNoRows):
+			return Span{}, err
+		}
+	}
+	for _, q := range []string{"DELETE FROM regions", "DELETE FROM kpi_targets", "DELETE FROM kpi_history_state"} {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return Span{}, err
 		}
@@ -100,14 +150,53 @@ func refresh(ctx context.Context, tx *sql.Tx, cfg *config.Config, now time.Time,
 	} else if err := tx.QueryRowContext(ctx, spanSQL).Scan(&first); err != nil {
 		return Span{}, err
 	}
-	last := LatestCompleteMonth(now)
-	if !first.Valid || first.Time.After(last) {
-		return Span{}, nil // no complete window yet
-	}
-	if _, err := tx.ExecContext(ctx, history, first.Time, last); err != nil {
+	var through sql.NullInt64
+	if err := tx.QueryRowContext(ctx, "SELECT max(delivery_id) FROM deliveries").Scan(&through); err != nil {
 		return Span{}, err
 	}
-	return Span{First: first.Time, Last: last}, nil
+	last := LatestCompleteMonth(now)
+	if !first.Valid || first.Time.After(last) {
+		_, err := tx.ExecContext(ctx, "DELETE FROM kpi_history")
+		return Span{}, err // no complete window yet
+	}
+	conf := configuration(cfg)
+
+	// The months to compute: all of them, or, where the history is known
+	// to reflect the deliveries up to prev.through with this
+	// configuration and first month, those the later deliveries can
+	// change and those that closed since.
+	from := first.Time
+	if prev != nil && prev.config == conf && prev.first.Equal(first.Time) && !prev.last.After(last) {
+		from = prev.last.AddDate(0, 1, 0)
+		var dirty sql.NullTime
+		if err := tx.QueryRowContext(ctx, dirtySQL, prev.through).Scan(&dirty); err != nil {
+			return Span{}, err
+		}
+		if dirty.Valid {
+			d := time.Date(dirty.Time.Year(), dirty.Time.Month(), 1, 0, 0, 0, 0, time.UTC)
+			if d.Before(from) {
+				from = d
+			}
+		}
+		if from.Before(first.Time) {
+			from = first.Time
+		}
+	}
+	if _, err := tx.ExecContext(ctx, "DELETE FROM kpi_history WHERE month >= ? OR month < ?", from, first.Time); err != nil {
+		return Span{}, err
+	}
+	span := Span{First: first.Time, Last: last}
+	if !from.After(last) {
+		if _, err := tx.ExecContext(ctx, history, from, last); err != nil {
+			return Span{}, err
+		}
+		span.Recomputed = (last.Year()-from.Year())*12 + int(last.Month()-from.Month()) + 1
+	}
+	if _, err := tx.ExecContext(ctx, "INSERT INTO kpi_history_state VALUES (?, ?, ?, ?, now())",
+		through.Int64, first.Time, last, conf); err != nil {
+		return Span{}, err
+	}
+	return span, nil
 }
 
 // Row is one KPI of one area in one report month, exact (not published).

@@ -12,12 +12,13 @@ import (
 
 // operationsTables are the working database's records of its own running,
 // for operators, not researchers: job runs (whose errors hold internal
-// URLs and paths), refused files, and the research key's fingerprint.
+// URLs and paths), refused files, the research key's fingerprint, and
+// what the KPI history was last computed from.
 // The research snapshot leaves them out with the sequences that number
 // their rows (a sequence's value tells how many there were); a restore
 // from a snapshot makes them anew, empty.
 var (
-	operationsTables    = []string{"job_runs", "refusals", "research_key_fingerprint"}
+	operationsTables    = []string{"job_runs", "refusals", "research_key_fingerprint", "kpi_history_state"}
 	operationsSequences = []string{"run_id_seq", "refusal_id_seq"}
 )
 

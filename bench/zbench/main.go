@@ -10,7 +10,8 @@
 //	zbench hmac N                       raw HMAC-SHA256 over N 9-digit inputs (the pseudonymize anchor)
 //	zbench duckcsv DB FILE...           DuckDB's CREATE TABLE AS SELECT * FROM read_csv per file (the ingest anchor)
 //	zbench ingest DB KEYFILE SOURCE FILE...  ingest as zothuis ingest does, without the KPI refresh at its end
-//	zbench history DB                   the KPI history refresh (kpi.Refresh), as ingest and publish run it
+//	zbench history DB                   the KPI history recomputed in full (kpi.RefreshAll), as a first refresh does
+//	zbench increment DB                 the KPI history brought up to date after new deliveries (kpi.Refresh, incremental)
 //	zbench snapshot DB DIR              the research snapshot (snapshot.Publish) alone
 //
 // Arguments are positional: flags belong to cmd/zothuis. With
@@ -45,6 +46,7 @@ const usage = `usage:
   zbench duckcsv DB FILE...
   zbench ingest DB KEYFILE SOURCE FILE...
   zbench history DB
+  zbench increment DB
   zbench snapshot DB DIR`
 
 func main() {
@@ -103,11 +105,11 @@ func run(ctx context.Context, args []string) error {
 			return err
 		}
 		return ingestFiles(ctx, args[1], args[2], args[3], args[4:])
-	case "history":
+	case "history", "increment":
 		if err := need(1); err != nil {
 			return err
 		}
-		return history(ctx, args[1])
+		return history(ctx, args[1], args[0] == "increment")
 	case "snapshot":
 		if err := need(2); err != nil {
 			return err
@@ -203,18 +205,24 @@ func ingestFiles(ctx context.Context, dbPath, keyFile, source string, files []st
 	return nil
 }
 
-func history(ctx context.Context, dbPath string) error {
+func history(ctx context.Context, dbPath string, increment bool) error {
 	db, err := zsql.Open(ctx, dbPath)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	refresh, stage := kpi.RefreshAll, "history"
+	if increment {
+		refresh, stage = kpi.Refresh, "increment_history"
+	}
 	start := time.Now()
-	if _, err := kpi.Refresh(ctx, db, config.Default(), time.Now()); err != nil {
+	span, err := refresh(ctx, db, config.Default(), time.Now())
+	if err != nil {
 		return err
 	}
 	d := time.Since(start)
-	report("history", countRows(ctx, db, "kpi_history"), d)
+	fmt.Printf("months recomputed %d\n", span.Recomputed)
+	report(stage, countRows(ctx, db, "kpi_history"), d)
 	return nil
 }
 

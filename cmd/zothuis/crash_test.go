@@ -26,6 +26,7 @@ import (
 	"github.com/zothuis/zothuis/pseudonymize"
 	"github.com/zothuis/zothuis/snapshot"
 	zsql "github.com/zothuis/zothuis/sql"
+	"github.com/zothuis/zothuis/sql/sqltest"
 )
 
 // crashTrials returns how many SIGKILL trials the ingest and the publish
@@ -166,6 +167,24 @@ func fingerprintLeaving(t *testing.T, db *sql.DB, leave map[string][]string) map
 	return fp
 }
 
+// viewNames returns the views of the database at path.
+func viewNames(t *testing.T, path string) []string {
+	t.Helper()
+	db, err := zsql.OpenReadOnly(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var names []string
+	for _, r := range sqltest.Rows(t, db, `SELECT view_name FROM duckdb_views() WHERE database_name = current_database() AND NOT internal`) {
+		names = append(names, r[0])
+	}
+	if len(names) < 5 {
+		t.Fatalf("views of %s: %v", path, names)
+	}
+	return names
+}
+
 func quoteSQLIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
 // workingFingerprint opens a working database as the pipeline does (which
@@ -298,13 +317,21 @@ func TestCrashIngest(t *testing.T) {
 	big, sum := bigDelivery(t, demo, tmp, 4)
 	before := workingFingerprint(t, base)
 	dataTables := []string{"jgz", "verzuim", "toegang", "jzplus", "quarantine", "deliveries"}
-	var derived []string // what the KPI refresh after the commit rewrites
+	// What the KPI refresh after the commit rewrites: its tables (the
+	// history and what it was computed from). The views follow the data.
+	views := viewNames(t, base)
+	var derived, derivedViews []string
 	for name := range before {
-		if !slices.Contains(dataTables, name) && name != "schema_migrations" {
+		switch {
+		case slices.Contains(dataTables, name) || name == "schema_migrations":
+		case slices.Contains(views, name):
+			derivedViews = append(derivedViews, name)
+		default:
 			derived = append(derived, name)
 		}
 	}
 	slices.Sort(derived)
+	slices.Sort(derivedViews)
 
 	// inspect opens the working database once, as the pipeline does, and
 	// returns its fingerprint and the big delivery's row, if any.
@@ -361,15 +388,23 @@ func TestCrashIngest(t *testing.T) {
 			if diff := cmp.Diff(subset(before, derived), subset(got, derived)); diff != "" {
 				t.Errorf("trial %d (kill at %v): the delivery did not land, yet the KPI tables changed:\n%s", i, delay, diff)
 			}
+			if diff := cmp.Diff(subset(before, derivedViews), subset(got, derivedViews)); diff != "" {
+				t.Errorf("trial %d (kill at %v): the delivery did not land, yet the views changed:\n%s", i, delay, diff)
+			}
 		case cmp.Equal(data, subset(after, dataTables)):
 			present++
 			if !found || acc != refAccepted || quar != refQuarantined {
 				t.Errorf("trial %d (kill at %v): delivery row %v: %d accepted, %d quarantined; want %d and %d", i, delay, found, acc, quar, refAccepted, refQuarantined)
 			}
 			// Killed between the commit and the KPI refresh: the history
-			// is the old one until the next refresh, never a mix.
+			// (with its record of what it reflects, so that the next
+			// refresh picks the delivery up) is the old one until the next
+			// refresh, never a mix; the views show the new data.
 			if d := subset(got, derived); !cmp.Equal(d, subset(before, derived)) && !cmp.Equal(d, subset(after, derived)) {
 				t.Errorf("trial %d (kill at %v): the KPI tables are neither before nor after the refresh:\n%s", i, delay, cmp.Diff(subset(after, derived), d))
+			}
+			if diff := cmp.Diff(subset(after, derivedViews), subset(got, derivedViews)); diff != "" {
+				t.Errorf("trial %d (kill at %v): the views do not show the landed delivery:\n%s", i, delay, diff)
 			}
 		default:
 			t.Errorf("trial %d (kill at %v, killed %v): the delivery landed in part (-all of it +found):\n%s", i, delay, k, cmp.Diff(subset(after, dataTables), data))

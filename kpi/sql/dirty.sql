@@ -1,0 +1,97 @@
+-- The earliest day whose report month the deliveries landed after
+-- delivery $1 can change a KPI of, or NULL when they can change none. A
+-- report month's figures depend only on the placements that start, end
+-- or stay in its windows and on the source rows in their look-backs, so
+-- the months from that day's month on are the ones to recompute.
+--
+-- What a landed row can change:
+-- * a jgz, verzuim or toegang row dated d: the flags of its youth's
+--   placements whose look-backs can hold d (from the earlier of start and
+--   machtiging minus 730 days to the later of the two; every look-back
+--   lies within that), so the months from that placement's start; and,
+--   when the youth had no row before in that source (toegang) or in
+--   either signal source (jgz, verzuim), the linked_* flags of every
+--   placement of the youth;
+-- * a new version of a JZ+ placement (jzplus_history; a placement
+--   delivered unchanged adds none): a new placement, or one whose youth,
+--   municipality, machtiging, dates or perspectives changed, from the
+--   month before the earlier start of the two versions (a start also
+--   decides whether the youth's placement before it counts as
+--   readmitted, in a month up to a year later; 31 days before the start
+--   covers the month that can fall in); one whose einddatum alone
+--   changed, from the earlier einddatum (outflow, stay, occupancy and
+--   its own readmission all date from there); reden_einde alone, none.
+-- A row delivered again unchanged counts as landed: that errs toward
+-- recomputing more, never less.
+WITH new AS (
+    SELECT delivery_id FROM deliveries WHERE delivery_id > $1
+),
+placements AS (
+    SELECT research_id, startdatum, machtigingsdatum FROM jzplus_history
+),
+events AS (
+    SELECT 'jgz' AS source, research_id, contactdatum AS d FROM jgz WHERE delivery_id IN (SELECT delivery_id FROM new)
+    UNION ALL
+    SELECT 'verzuim', research_id, meldingsdatum FROM verzuim WHERE delivery_id IN (SELECT delivery_id FROM new)
+    UNION ALL
+    SELECT 'toegang', research_id, datum FROM toegang WHERE delivery_id IN (SELECT delivery_id FROM new)
+),
+-- Youths whose linked_* flags the new rows can turn: placed youths with
+-- no JGZ or verzuim row before (linked_signal_sources), or no toegang
+-- row before (linked_toegang). Only placed youths have such flags, so
+-- the sources are probed for those few, never hashed whole.
+placed AS (
+    SELECT DISTINCT research_id FROM jzplus_history
+),
+touched AS (
+    SELECT DISTINCT e.source, e.research_id FROM events e JOIN placed USING (research_id)
+),
+signal_before AS (
+    SELECT research_id FROM jgz
+    WHERE delivery_id <= $1 AND research_id IN (SELECT research_id FROM touched WHERE source IN ('jgz', 'verzuim'))
+    UNION
+    SELECT research_id FROM verzuim
+    WHERE delivery_id <= $1 AND research_id IN (SELECT research_id FROM touched WHERE source IN ('jgz', 'verzuim'))
+),
+toegang_before AS (
+    SELECT DISTINCT research_id FROM toegang
+    WHERE delivery_id <= $1 AND research_id IN (SELECT research_id FROM touched WHERE source = 'toegang')
+),
+first_rows AS (
+    SELECT research_id FROM touched
+    WHERE source IN ('jgz', 'verzuim') AND research_id NOT IN (SELECT research_id FROM signal_before)
+    UNION
+    SELECT research_id FROM touched
+    WHERE source = 'toegang' AND research_id NOT IN (SELECT research_id FROM toegang_before)
+),
+versions AS (
+    SELECT h.*,
+           lag(research_id) OVER w AS p_research_id, lag(gemeente) OVER w AS p_gemeente,
+           lag(machtiging) OVER w AS p_machtiging, lag(machtigingsdatum) OVER w AS p_machtigingsdatum,
+           lag(startdatum) OVER w AS p_startdatum, lag(einddatum) OVER w AS p_einddatum,
+           lag(perspectief_onderwijs) OVER w AS p_perspectief_onderwijs, lag(perspectief_wonen) OVER w AS p_perspectief_wonen,
+           lag(delivery_id) OVER w AS p_delivery_id
+    FROM jzplus_history h
+    WINDOW w AS (PARTITION BY placement_key ORDER BY valid_from, delivery_id)
+),
+jzplus_dirty AS (
+    SELECT min(CASE
+        WHEN p_delivery_id IS NULL THEN startdatum - 31
+        WHEN research_id IS DISTINCT FROM p_research_id OR gemeente IS DISTINCT FROM p_gemeente
+          OR machtiging IS DISTINCT FROM p_machtiging OR machtigingsdatum IS DISTINCT FROM p_machtigingsdatum
+          OR startdatum IS DISTINCT FROM p_startdatum
+          OR perspectief_onderwijs IS DISTINCT FROM p_perspectief_onderwijs OR perspectief_wonen IS DISTINCT FROM p_perspectief_wonen
+            THEN least(startdatum, p_startdatum) - 31
+        WHEN einddatum IS DISTINCT FROM p_einddatum THEN least(einddatum, p_einddatum)
+    END) AS d
+    FROM versions
+    WHERE delivery_id IN (SELECT delivery_id FROM new)
+)
+SELECT least(
+    (SELECT min(p.startdatum)
+     FROM events e JOIN placements p USING (research_id)
+     WHERE e.d BETWEEN least(p.startdatum, coalesce(p.machtigingsdatum, p.startdatum)) - 730
+                   AND greatest(p.startdatum, coalesce(p.machtigingsdatum, p.startdatum))),
+    (SELECT min(p.startdatum) FROM placements p JOIN first_rows USING (research_id)),
+    (SELECT d FROM jzplus_dirty)
+);
