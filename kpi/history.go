@@ -165,32 +165,55 @@ func refresh(ctx context.Context, tx *sql.Tx, cfg *config.Config, now time.Time,
 	// to reflect the deliveries up to prev.through with this
 	// configuration and first month, those the later deliveries can
 	// change and those that closed since.
-	from := first.Time
+	var months []time.Time
 	if prev != nil && prev.config == conf && prev.first.Equal(first.Time) && !prev.last.After(last) {
-		from = prev.last.AddDate(0, 1, 0)
-		var dirty sql.NullTime
-		if err := tx.QueryRowContext(ctx, dirtySQL, prev.through).Scan(&dirty); err != nil {
+		rows, err := tx.QueryContext(ctx, dirtySQL, prev.through, first.Time, last)
+		if err != nil {
 			return Span{}, err
 		}
-		if dirty.Valid {
-			d := time.Date(dirty.Time.Year(), dirty.Time.Month(), 1, 0, 0, 0, 0, time.UTC)
-			if d.Before(from) {
-				from = d
+		for rows.Next() {
+			var m time.Time
+			if err := rows.Scan(&m); err != nil {
+				rows.Close()
+				return Span{}, err
 			}
+			months = append(months, time.Date(m.Year(), m.Month(), 1, 0, 0, 0, 0, time.UTC))
 		}
-		if from.Before(first.Time) {
-			from = first.Time
-		}
-	}
-	if _, err := tx.ExecContext(ctx, "DELETE FROM kpi_history WHERE month >= ? OR month < ?", from, first.Time); err != nil {
-		return Span{}, err
-	}
-	span := Span{First: first.Time, Last: last}
-	if !from.After(last) {
-		if _, err := tx.ExecContext(ctx, history, from, last); err != nil {
+		rows.Close()
+		if err := rows.Err(); err != nil {
 			return Span{}, err
 		}
-		span.Recomputed = (last.Year()-from.Year())*12 + int(last.Month()-from.Month()) + 1
+		for m := prev.last.AddDate(0, 1, 0); !m.After(last); m = m.AddDate(0, 1, 0) {
+			months = append(months, m)
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM kpi_history WHERE month < ? OR month > ?", first.Time, last); err != nil {
+			return Span{}, err
+		}
+	} else {
+		for m := first.Time; !m.After(last); m = m.AddDate(0, 1, 0) {
+			months = append(months, m)
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM kpi_history"); err != nil {
+			return Span{}, err
+		}
+	}
+	slices.SortFunc(months, func(a, b time.Time) int { return a.Compare(b) })
+	months = slices.Compact(months)
+	span := Span{First: first.Time, Last: last, Recomputed: len(months)}
+	// One query per run of consecutive months: the history query takes a
+	// range, and reads the sources once per run.
+	for i := 0; i < len(months); {
+		j := i
+		for j+1 < len(months) && months[j+1].Equal(months[j].AddDate(0, 1, 0)) {
+			j++
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM kpi_history WHERE month BETWEEN ? AND ?", months[i], months[j]); err != nil {
+			return Span{}, err
+		}
+		if _, err := tx.ExecContext(ctx, history, months[i], months[j]); err != nil {
+			return Span{}, err
+		}
+		i = j + 1
 	}
 	if _, err := tx.ExecContext(ctx, "INSERT INTO kpi_history_state VALUES (?, ?, ?, ?, now())",
 		through.Int64, first.Time, last, conf); err != nil {

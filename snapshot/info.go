@@ -61,8 +61,12 @@ type SourceCutoff struct {
 
 // contentHashSQL is how a table's content hash is computed, also for a
 // researcher checking a file with DuckDB: independent of row order and
-// of the file's bytes, so the same content gives the same hash.
-const contentHashSQL = `SELECT count(*), sha256(count(*)::VARCHAR || ':' || coalesce(bit_xor(md5_number(t::VARCHAR)), 0)::VARCHAR || ':' || coalesce(sum(md5_number_lower(t::VARCHAR)::HUGEINT), 0)::VARCHAR) FROM %s t`
+// of the file's bytes, so the same content gives the same hash. It takes
+// DuckDB's own hash of each row, not an MD5 of the row as text: at 3.5 M
+// youths that was 14 of the snapshot's 57 seconds, this about one
+// (BENCHMARKS.md, change 21). DuckDB's hash depends on its version and
+// on the column types, which snapshot_info and the file give.
+const contentHashSQL = `SELECT count(*), sha256(count(*)::VARCHAR || ':' || coalesce(bit_xor(hash(t)), 0)::VARCHAR || ':' || coalesce(sum(hash(t)::HUGEINT), 0)::VARCHAR) FROM %s t`
 
 // infoTables are the tables describe writes; they are not hashed.
 var infoTables = []string{"snapshot_info", "snapshot_tables", "snapshot_sources"}
@@ -212,7 +216,7 @@ func writeInfo(ctx context.Context, conn *sql.Conn, alias string, info Info) err
 		"COMMENT ON TABLE " + db + `snapshot_tables IS 'Row count and content hash of every table of the snapshot but these three, to check a copy against.'`,
 		"COMMENT ON COLUMN " + db + `snapshot_tables.table_name IS 'Table name.'`,
 		"COMMENT ON COLUMN " + db + `snapshot_tables.row_count IS 'Number of rows.'`,
-		"COMMENT ON COLUMN " + db + `snapshot_tables.content_hash IS 'Independent of row order and of the file''s bytes; computed with the DuckDB version in snapshot_info.duckdb_version (another version may render a value differently) as: ` + strings.ReplaceAll(fmt.Sprintf(contentHashSQL, "<table>"), "'", "''") + `'`,
+		"COMMENT ON COLUMN " + db + `snapshot_tables.content_hash IS 'Independent of row order and of the file''s bytes; computed with DuckDB''s hash() of each row, which depends on the DuckDB version (snapshot_info.duckdb_version) and the column types of this file (a Parquet copy reads ENUM columns back as text, so check it against a table made from it as this file has them), as: ` + strings.ReplaceAll(fmt.Sprintf(contentHashSQL, "<table>"), "'", "''") + `'`,
 		"COMMENT ON TABLE " + db + `snapshot_sources IS 'How far each source''s data reaches in this snapshot: the data cut-off per source.'`,
 		"COMMENT ON COLUMN " + db + `snapshot_sources.source IS 'Source: jgz, verzuim, toegang or jzplus.'`,
 		"COMMENT ON COLUMN " + db + `snapshot_sources.deliveries IS 'Delivery files of the source that landed.'`,

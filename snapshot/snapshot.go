@@ -332,6 +332,13 @@ func exportParquet(ctx context.Context, path, dir string) (string, error) {
 		return tmp, err
 	}
 	defer db.Close()
+	// The export's own DuckDB instance need not keep rows in the order a
+	// table holds them (no table's order means anything): writing Parquet
+	// in order buffers a table's row groups, the largest share of the
+	// stage's memory (BENCHMARKS.md, change 21).
+	if _, err := db.ExecContext(ctx, "SET GLOBAL preserve_insertion_order = false"); err != nil {
+		return tmp, err
+	}
 	rows, err := db.QueryContext(ctx, relationsSQL)
 	if err != nil {
 		return tmp, err

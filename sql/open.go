@@ -15,10 +15,13 @@ import (
 // MemoryLimit caps the memory DuckDB takes for a database opened here;
 // beyond it DuckDB spills to a temporary folder beside the file (as
 // protected as the file). DuckDB's default, 80 % of the RAM, would let a
-// national-scale cycle grow with its input; at 1 M youths no stage needs
-// more than about 0.9 GB, and a cap of 512 MB there cost no time
-// (BENCHMARKS.md), so 2 GB keeps every stage well under the 4 GiB budget.
-const MemoryLimit = "2GB"
+// national-scale cycle grow with its input. At 3.5 M youths a 2 GB cap
+// let the snapshot peak at 2.7-3.2 GiB and the KPI history at 2 GiB;
+// 640 MB held them at 0.8-1.2 GiB, 512 MB the publish (history and
+// snapshot in one process) at 0.9 GiB and JGZ ingest at 1.0 GiB, as
+// fast; the full history takes about twice as long as at 2 GB (3 s to
+// 6 s; BENCHMARKS.md, change 21).
+const MemoryLimit = "512MB"
 
 // Options tune OpenWith.
 type Options struct {

@@ -1,26 +1,24 @@
--- The earliest day whose report month the deliveries landed after
--- delivery $1 can change a KPI of, or NULL when they can change none. A
--- report month's figures depend only on the placements that start, end
--- or stay in its windows and on the source rows in their look-backs, so
--- the months from that day's month on are the ones to recompute.
---
--- What a landed row can change:
+-- The report months ($2 to $3, first days) that the deliveries landed
+-- after delivery $1 can change, in order. Which months a landed row can
+-- change:
 -- * a jgz, verzuim or toegang row dated d: the flags of its youth's
 --   placements whose look-backs can hold d (from the earlier of start and
 --   machtiging minus 730 days to the later of the two; every look-back
---   lies within that), so the months from that placement's start; and,
---   when the youth had no row before in that source (toegang) or in
---   either signal source (jgz, verzuim), the linked_* flags of every
---   placement of the youth;
+--   lies within that); and, when the youth had no row before in that
+--   source (toegang) or in either signal source (jgz, verzuim), the
+--   linked_* flags of every placement of the youth. Such flags count in
+--   the months whose 12-month window holds the placement's start: its
+--   start month and the eleven after it;
 -- * a new version of a JZ+ placement (jzplus_history; a placement
 --   delivered unchanged adds none): a new placement, or one whose youth,
---   municipality, machtiging, dates or perspectives changed, from the
---   month before the earlier start of the two versions (a start also
---   decides whether the youth's placement before it counts as
+--   municipality, machtiging, dates or perspectives changed, every month
+--   from the month before the earlier start of the two versions (a start
+--   also decides whether the youth's placement before it counts as
 --   readmitted, in a month up to a year later; 31 days before the start
---   covers the month that can fall in); one whose einddatum alone
---   changed, from the earlier einddatum (outflow, stay, occupancy and
---   its own readmission all date from there); reden_einde alone, none.
+--   covers the month that can fall in; occupancy runs on while placed);
+--   one whose einddatum alone changed, every month from the earlier
+--   einddatum (outflow, stay, occupancy and its own readmission all date
+--   from there); reden_einde alone, none.
 -- A row delivered again unchanged counts as landed: that errs toward
 -- recomputing more, never less.
 WITH new AS (
@@ -86,12 +84,22 @@ jzplus_dirty AS (
     END) AS d
     FROM versions
     WHERE delivery_id IN (SELECT delivery_id FROM new)
+),
+started_months AS (
+    SELECT DISTINCT date_trunc('month', p.startdatum) AS m
+    FROM events e JOIN placements p USING (research_id)
+    WHERE e.d BETWEEN least(p.startdatum, coalesce(p.machtigingsdatum, p.startdatum)) - 730
+                  AND greatest(p.startdatum, coalesce(p.machtigingsdatum, p.startdatum))
+    UNION
+    SELECT DISTINCT date_trunc('month', p.startdatum)
+    FROM placements p JOIN first_rows USING (research_id)
+),
+months AS (
+    SELECT CAST(m + to_months(CAST(k AS INTEGER)) AS DATE) AS month
+    FROM started_months, range(12) AS r(k)
+    UNION
+    SELECT CAST(g AS DATE)
+    FROM jzplus_dirty, generate_series(CAST(date_trunc('month', d) AS TIMESTAMP), CAST($3 AS TIMESTAMP), INTERVAL 1 MONTH) AS s(g)
+    WHERE d IS NOT NULL
 )
-SELECT least(
-    (SELECT min(p.startdatum)
-     FROM events e JOIN placements p USING (research_id)
-     WHERE e.d BETWEEN least(p.startdatum, coalesce(p.machtigingsdatum, p.startdatum)) - 730
-                   AND greatest(p.startdatum, coalesce(p.machtigingsdatum, p.startdatum))),
-    (SELECT min(p.startdatum) FROM placements p JOIN first_rows USING (research_id)),
-    (SELECT d FROM jzplus_dirty)
-);
+SELECT month FROM months WHERE month BETWEEN CAST($2 AS DATE) AND CAST($3 AS DATE) ORDER BY month;
