@@ -219,6 +219,14 @@ func refresh(ctx context.Context, tx *sql.Tx, cfg *config.Config, now time.Time,
 		through.Int64, first.Time, last, conf); err != nil {
 		return Span{}, err
 	}
+	for _, q := range []string{
+		"DELETE FROM kpi_history_links",
+		"INSERT INTO kpi_history_links SELECT DISTINCT research_id, linked_toegang, linked_signal_sources FROM placement_link",
+	} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return Span{}, err
+		}
+	}
 	return span, nil
 }
 

@@ -269,7 +269,7 @@ func TestSnapshotLeavesOutOperations(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	operations := []string{"job_runs", "refusals", "research_key_fingerprint", "kpi_history_state", "refusal_id_seq", "run_id_seq"}
+	operations := []string{"job_runs", "refusals", "research_key_fingerprint", "kpi_history_state", "kpi_history_links", "refusal_id_seq", "run_id_seq"}
 	want := catalog(t, db)
 	for _, n := range operations {
 		delete(want, n)

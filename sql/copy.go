@@ -18,7 +18,7 @@ import (
 // their rows (a sequence's value tells how many there were); a restore
 // from a snapshot makes them anew, empty.
 var (
-	operationsTables    = []string{"job_runs", "refusals", "research_key_fingerprint", "kpi_history_state"}
+	operationsTables    = []string{"job_runs", "refusals", "research_key_fingerprint", "kpi_history_state", "kpi_history_links"}
 	operationsSequences = []string{"run_id_seq", "refusal_id_seq"}
 )
 

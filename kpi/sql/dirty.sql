@@ -4,11 +4,13 @@
 -- * a jgz, verzuim or toegang row dated d: the flags of its youth's
 --   placements whose look-backs can hold d (from the earlier of start and
 --   machtiging minus 730 days to the later of the two; every look-back
---   lies within that); and, when the youth had no row before in that
---   source (toegang) or in either signal source (jgz, verzuim), the
---   linked_* flags of every placement of the youth. Such flags count in
---   the months whose 12-month window holds the placement's start: its
---   start month and the eleven after it;
+--   lies within that). Such flags count in the months whose 12-month
+--   window holds the placement's start: its start month and the eleven
+--   after it;
+-- * a youth's first row in toegang, or in JGZ or verzuim, whatever its
+--   date: the linked_* flags of every placement of the youth, found by
+--   comparing them with those the history last saw (kpi_history_links);
+--   the same months;
 -- * a new version of a JZ+ placement (jzplus_history; a placement
 --   delivered unchanged adds none): a new placement, or one whose youth,
 --   municipality, machtiging, dates or perspectives changed, every month
@@ -34,33 +36,19 @@ events AS (
     UNION ALL
     SELECT 'toegang', research_id, datum FROM toegang WHERE delivery_id IN (SELECT delivery_id FROM new)
 ),
--- Youths whose linked_* flags the new rows can turn: placed youths with
--- no JGZ or verzuim row before (linked_signal_sources), or no toegang
--- row before (linked_toegang). Only placed youths have such flags, so
--- the sources are probed for those few, never hashed whole.
-placed AS (
-    SELECT DISTINCT research_id FROM jzplus_history
-),
-touched AS (
-    SELECT DISTINCT e.source, e.research_id FROM events e JOIN placed USING (research_id)
-),
-signal_before AS (
-    SELECT research_id FROM jgz
-    WHERE delivery_id <= $1 AND research_id IN (SELECT research_id FROM touched WHERE source IN ('jgz', 'verzuim'))
-    UNION
-    SELECT research_id FROM verzuim
-    WHERE delivery_id <= $1 AND research_id IN (SELECT research_id FROM touched WHERE source IN ('jgz', 'verzuim'))
-),
-toegang_before AS (
-    SELECT DISTINCT research_id FROM toegang
-    WHERE delivery_id <= $1 AND research_id IN (SELECT research_id FROM touched WHERE source = 'toegang')
+-- Placed youths whose linked_* flags differ from those the history last
+-- saw (kpi_history_links): a youth's first row in a source, whatever its
+-- date.
+links AS (
+    SELECT DISTINCT research_id, linked_toegang, linked_signal_sources FROM placement_link
 ),
 first_rows AS (
-    SELECT research_id FROM touched
-    WHERE source IN ('jgz', 'verzuim') AND research_id NOT IN (SELECT research_id FROM signal_before)
-    UNION
-    SELECT research_id FROM touched
-    WHERE source = 'toegang' AND research_id NOT IN (SELECT research_id FROM toegang_before)
+    SELECT n.research_id
+    FROM links n
+    LEFT JOIN kpi_history_links o USING (research_id)
+    WHERE o.research_id IS NULL
+       OR o.linked_toegang <> n.linked_toegang
+       OR o.linked_signal_sources <> n.linked_signal_sources
 ),
 versions AS (
     SELECT h.*,
