@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/zothuis/zothuis/atomicfile"
@@ -150,6 +151,9 @@ func pseudonymizeOne(ctx context.Context, e *env, in, out string, opt pseudonymi
 // and reasons in plain words, the first rejected rows (or refused
 // messages) by where they are, never a value from the export.
 type summary struct {
+	// mu guards what follows: the iJw route refuses messages in its
+	// reader's goroutine while Transform rejects rows in its own.
+	mu       sync.Mutex
 	firsts   []string       // the first rejected rows or refused messages: where, and why
 	rejected map[string]int // rejected rows by reason
 	refused  map[string]int // refused iJw messages by reason
@@ -161,6 +165,8 @@ const maxListed = 20
 
 // reject counts a rejected row.
 func (s *summary) reject(where, reason string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.list(where, reason)
 	if s.rejected == nil {
 		s.rejected = map[string]int{}
@@ -170,6 +176,8 @@ func (s *summary) reject(where, reason string) {
 
 // refuse counts a refused message.
 func (s *summary) refuse(where, reason string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.list(where, reason)
 	if s.refused == nil {
 		s.refused = map[string]int{}
