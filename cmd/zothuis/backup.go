@@ -30,14 +30,8 @@ func backupDir(cfg *config.Config) string {
 func runBackup(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "backup")
 	cfgPath := fs.String("config", "", "configuration `file`")
-	if err := parse(fs, args); err != nil {
+	if err := parseArgs(fs, args, map[string]*string{"config": cfgPath}); err != nil {
 		return err
-	}
-	if err := required(map[string]string{"config": *cfgPath}); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected arguments %q", fs.Args())
 	}
 	cfg, err := loadConfig(*cfgPath)
 	if err != nil {
@@ -73,14 +67,8 @@ func runRestore(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "restore")
 	cfgPath := fs.String("config", "", "configuration `file`")
 	from := fs.String("from", "", "backup or research snapshot `file` to restore from")
-	if err := parse(fs, args); err != nil {
+	if err := parseArgs(fs, args, map[string]*string{"config": cfgPath, "from": from}); err != nil {
 		return err
-	}
-	if err := required(map[string]string{"config": *cfgPath, "from": *from}); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected arguments %q", fs.Args())
 	}
 	cfg, err := loadConfig(*cfgPath)
 	if err != nil {

@@ -183,6 +183,28 @@ func parse(fs *flag.FlagSet, args []string) error {
 	return err
 }
 
+// parseArgs parses args, reports the flags of req left empty and any
+// positional argument as usage errors: what every command without
+// positional arguments checks first.
+func parseArgs(fs *flag.FlagSet, args []string, req map[string]*string) error {
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if len(req) > 0 {
+		vals := make(map[string]string, len(req))
+		for name, v := range req {
+			vals[name] = *v
+		}
+		if err := required(vals); err != nil {
+			return err
+		}
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected arguments %q", fs.Args())
+	}
+	return nil
+}
+
 // required reports empty required flags as a usage error.
 func required(flags map[string]string) error {
 	var missing []string

@@ -20,14 +20,8 @@ func runDashboard(ctx context.Context, e *env, args []string) error {
 	months := fs.Int("months", 1, "build this many report `months` up to --month, to fill the archive")
 	out := fs.String("out", "", "output `folder`; the dashboard goes to DIR/dashboard/")
 	cfgPath := fs.String("config", "", "configuration `file` (regions, targets, disclosure threshold); SPEC defaults when empty")
-	if err := parse(fs, args); err != nil {
+	if err := parseArgs(fs, args, map[string]*string{"db": dbPath, "out": out}); err != nil {
 		return err
-	}
-	if err := required(map[string]string{"db": *dbPath, "out": *out}); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected arguments %q", fs.Args())
 	}
 	if *months < 1 {
 		return usagef("--months %d: want at least 1", *months)

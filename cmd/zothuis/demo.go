@@ -31,11 +31,8 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	out := fs.String("out", "zothuis-demo", "output `folder`; cleared first if an earlier demo made it")
 	sf := addSynthFlags(fs, time.Now())
 	ijwGemeente := fs.String("ijw-gemeente", "GM0014", "`municipality` whose toegang beschikkingen arrive as iJw 3.2 JW301 messages (zips of XML), the rest as CSV; empty for CSV only")
-	if err := parse(fs, args); err != nil {
+	if err := parseArgs(fs, args, nil); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected arguments %q", fs.Args())
 	}
 	opt, err := sf.options()
 	if err != nil {

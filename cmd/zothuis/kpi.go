@@ -18,14 +18,8 @@ func runKPI(ctx context.Context, e *env, args []string) error {
 	raw := fs.Bool("raw", false, "exact figures without disclosure control (not for publication)")
 	format := fs.String("format", "table", "output `format`: json, csv or table")
 	cfgPath := fs.String("config", "", "configuration `file` (regions, targets, disclosure threshold); SPEC defaults when empty")
-	if err := parse(fs, args); err != nil {
+	if err := parseArgs(fs, args, map[string]*string{"db": dbPath}); err != nil {
 		return err
-	}
-	if err := required(map[string]string{"db": *dbPath}); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected arguments %q", fs.Args())
 	}
 	m, err := parseMonth(*month)
 	if err != nil {

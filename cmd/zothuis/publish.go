@@ -17,14 +17,8 @@ func runPublish(ctx context.Context, e *env, args []string) error {
 	out := fs.String("out", "", "output `folder`; the snapshot goes to DIR/research/zothuis.duckdb")
 	keep := fs.Int("keep-months", -1, "keep dated copies (research/zothuis-YYYY-MM-DD.duckdb) this many `months`; 0 keeps none (default: snapshot.keep_months of the config, 12)")
 	cfgPath := fs.String("config", "", "configuration `file` (regions, targets, snapshot retention); SPEC defaults when empty")
-	if err := parse(fs, args); err != nil {
+	if err := parseArgs(fs, args, map[string]*string{"db": dbPath, "out": out}); err != nil {
 		return err
-	}
-	if err := required(map[string]string{"db": *dbPath, "out": *out}); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected arguments %q", fs.Args())
 	}
 	cfg, err := loadConfig(*cfgPath)
 	if err != nil {

@@ -9,14 +9,8 @@ import (
 func runRun(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "run")
 	cfgPath := fs.String("config", "", "configuration `file`")
-	if err := parse(fs, args); err != nil {
+	if err := parseArgs(fs, args, map[string]*string{"config": cfgPath}); err != nil {
 		return err
-	}
-	if err := required(map[string]string{"config": *cfgPath}); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected arguments %q", fs.Args())
 	}
 	cfg, err := loadConfig(*cfgPath)
 	if err != nil {

@@ -23,14 +23,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "serve")
 	cfgPath := fs.String("config", "", "configuration `file`; SIGHUP reads it and the key files again")
 	listen := fs.String("listen", "", "`address` to serve /metrics, /healthz, /readyz and the dashboard on (default: listen of the config, 127.0.0.1:9617)")
-	if err := parse(fs, args); err != nil {
+	if err := parseArgs(fs, args, map[string]*string{"config": cfgPath}); err != nil {
 		return err
-	}
-	if err := required(map[string]string{"config": *cfgPath}); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected arguments %q", fs.Args())
 	}
 	// SIGHUP is a reload from here on, never the end of the process; one
 	// that comes during start-up waits in the channel.

@@ -31,14 +31,8 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "status")
 	cfgPath := fs.String("config", "", "configuration `file` of the daemon")
 	format := fs.String("format", string(statusTable), "output `format`: table or json")
-	if err := parse(fs, args); err != nil {
+	if err := parseArgs(fs, args, map[string]*string{"config": cfgPath}); err != nil {
 		return err
-	}
-	if err := required(map[string]string{"config": *cfgPath}); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected arguments %q", fs.Args())
 	}
 	f := statusFormat(*format)
 	if f != statusTable && f != statusJSON {

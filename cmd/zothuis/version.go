@@ -63,11 +63,8 @@ func versionOf(bi *debug.BuildInfo) string {
 // the word version, the version, the Go release and the platform.
 func runVersion(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "version")
-	if err := parse(fs, args); err != nil {
+	if err := parseArgs(fs, args, nil); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected arguments %q", fs.Args())
 	}
 	printVersion(e)
 	return nil
