@@ -59,9 +59,6 @@ var leftOutColumns = map[string][]string{"quarantine": {"research_id"}}
 // out of the working database's tables.
 func LeftOutColumns() map[string][]string { return maps.Clone(leftOutColumns) }
 
-//go:embed sql/relations.sql
-var relationsSQL string
-
 // examples are the example queries published beside the snapshot (in
 // examples/): each reproduces published figures or answers a classic
 // question from the snapshot alone.
@@ -197,13 +194,13 @@ func publishExamples(dir string) error {
 }
 
 // removeLeftovers removes what a publish that was killed left in dir: a
-// half-written snapshot (with its write-ahead log), a half-written copy
-// and a half-written Parquet folder, each as large as a snapshot. Only
-// one process publishes from a working database (DuckDB admits one
-// writer), so none of them is in use; were it, its rename would fail,
-// never the published files.
+// half-written snapshot (with its write-ahead log), a half-written copy,
+// a half-written Parquet folder, each as large as a snapshot, and what
+// the export spilled. Only one process publishes from a working database
+// (DuckDB admits one writer), so none of them is in use; were it, its
+// rename would fail, never the published files.
 func removeLeftovers(dir string) {
-	for _, pattern := range []string{"." + FileName + ".*.tmp", "." + FileName + ".*.tmp.wal", ".parquet-*", ".examples-*", ".zothuis-*.tmp"} {
+	for _, pattern := range []string{"." + FileName + ".*.tmp", "." + FileName + ".*.tmp.wal", ".parquet-*", ".spill-*", ".examples-*", ".zothuis-*.tmp"} {
 		matches, _ := filepath.Glob(filepath.Join(dir, pattern))
 		for _, m := range matches {
 			os.RemoveAll(m)
@@ -317,60 +314,6 @@ func writeManifest(path string, info Info, file string) error {
 		return err
 	}
 	return atomicfile.WriteFile(path, append(b, '\n'), fileMode)
-}
-
-// exportParquet writes every table and view of the snapshot file at
-// path but the migration log to NAME.parquet in a new hidden folder in
-// dir, and returns the folder.
-func exportParquet(ctx context.Context, path, dir string) (string, error) {
-	tmp, err := os.MkdirTemp(dir, ".parquet-")
-	if err != nil {
-		return "", err
-	}
-	db, err := zsql.OpenReadOnlyAnyVersion(ctx, path)
-	if err != nil {
-		return tmp, err
-	}
-	defer db.Close()
-	// The export's own DuckDB instance need not keep rows in the order a
-	// table holds them (no table's order means anything): writing Parquet
-	// in order buffers a table's row groups, the largest share of the
-	// stage's memory (BENCHMARKS.md, change 21).
-	if _, err := db.ExecContext(ctx, "SET GLOBAL preserve_insertion_order = false"); err != nil {
-		return tmp, err
-	}
-	rows, err := db.QueryContext(ctx, relationsSQL)
-	if err != nil {
-		return tmp, err
-	}
-	var names []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			rows.Close()
-			return tmp, err
-		}
-		names = append(names, n)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return tmp, err
-	}
-	for _, n := range names {
-		file := filepath.Join(tmp, n+".parquet")
-		part := filepath.Join(tmp, "."+n+".parquet.part")
-		q := fmt.Sprintf("COPY (SELECT * FROM %s) TO %s (FORMAT parquet, COMPRESSION zstd)", zsql.QuoteIdent(n), zsql.QuoteLiteral(part))
-		if _, err := db.ExecContext(ctx, q); err != nil {
-			return tmp, fmt.Errorf("%s: %w", n, err)
-		}
-		// DuckDB creates the file by the process umask and need not sync
-		// it; a published file is 0440 whatever that is, and durable
-		// before the folder is swapped in.
-		if err := atomicfile.Install(part, file, fileMode); err != nil {
-			return tmp, err
-		}
-	}
-	return tmp, os.Chmod(tmp, 0o750)
 }
 
 // swapFolder puts folder tmp in place of folder final: a reader sees the
