@@ -26,6 +26,8 @@ var (
 	spanSQL string
 	//go:embed sql/dirty.sql
 	dirtySQL string
+	//go:embed sql/links.sql
+	linksSQL string
 )
 
 // amsterdam decides which month is complete: the region's calendar.
@@ -164,9 +166,13 @@ func refresh(ctx context.Context, tx *sql.Tx, cfg *config.Config, now time.Time,
 	// The months to compute: all of them, or, where the history is known
 	// to reflect the deliveries up to prev.through with this
 	// configuration and first month, those the later deliveries can
-	// change and those that closed since.
+	// change and those that closed since; in the others the two linkage
+	// counts are brought up to date by difference (links.sql).
 	var months []time.Time
 	if prev != nil && prev.config == conf && prev.first.Equal(first.Time) && !prev.last.After(last) {
+		if _, err := tx.ExecContext(ctx, linksSQL); err != nil {
+			return Span{}, err
+		}
 		rows, err := tx.QueryContext(ctx, dirtySQL, prev.through, first.Time, last)
 		if err != nil {
 			return Span{}, err

@@ -7,10 +7,14 @@
 --   lies within that). Such flags count in the months whose 12-month
 --   window holds the placement's start: its start month and the eleven
 --   after it;
--- * a youth's first row in toegang, or in JGZ or verzuim, whatever its
---   date: the linked_* flags of every placement of the youth, found by
---   comparing them with those the history last saw (kpi_history_links);
---   the same months;
+-- * a placed youth the history has not seen (not in kpi_history_links):
+--   the start months of the youth's placements, likewise. A youth's
+--   first row in toegang, or in JGZ or verzuim, whatever its date, turns
+--   the linked_* flags of every placement of a youth the history has
+--   seen: links.sql brings those two counts up to date in the months it
+--   does not recompute (at national scale such youths start placements
+--   in every month, and this made each increment recompute them all;
+--   BENCHMARKS.md, change 22);
 -- * a new version of a JZ+ placement (jzplus_history; a placement
 --   delivered unchanged adds none): a new placement, or one whose youth,
 --   municipality, machtiging, dates or perspectives changed, every month
@@ -36,19 +40,11 @@ events AS (
     UNION ALL
     SELECT 'toegang', research_id, datum FROM toegang WHERE delivery_id IN (SELECT delivery_id FROM new)
 ),
--- Placed youths whose linked_* flags differ from those the history last
--- saw (kpi_history_links): a youth's first row in a source, whatever its
--- date.
-links AS (
-    SELECT DISTINCT research_id, linked_toegang, linked_signal_sources FROM placement_link
-),
-first_rows AS (
-    SELECT n.research_id
-    FROM links n
-    LEFT JOIN kpi_history_links o USING (research_id)
-    WHERE o.research_id IS NULL
-       OR o.linked_toegang <> n.linked_toegang
-       OR o.linked_signal_sources <> n.linked_signal_sources
+-- Placed youths the history has not seen.
+unseen AS (
+    SELECT DISTINCT p.research_id
+    FROM jzplus p
+    ANTI JOIN kpi_history_links o USING (research_id)
 ),
 versions AS (
     SELECT h.*,
@@ -80,7 +76,7 @@ started_months AS (
                   AND greatest(p.startdatum, coalesce(p.machtigingsdatum, p.startdatum))
     UNION
     SELECT DISTINCT date_trunc('month', p.startdatum)
-    FROM placements p JOIN first_rows USING (research_id)
+    FROM placements p JOIN unseen USING (research_id)
 ),
 months AS (
     SELECT CAST(m + to_months(CAST(k AS INTEGER)) AS DATE) AS month
