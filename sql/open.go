@@ -16,12 +16,14 @@ import (
 // beyond it DuckDB spills to a temporary folder beside the file (as
 // protected as the file). DuckDB's default, 80 % of the RAM, would let a
 // national-scale cycle grow with its input. At 3.5 M youths a 2 GB cap
-// let the snapshot peak at 2.7-3.2 GiB and the KPI history at 2 GiB;
-// 640 MB held them at 0.8-1.2 GiB, 512 MB the publish (history and
-// snapshot in one process) at 0.9 GiB and JGZ ingest at 1.0 GiB, as
-// fast; the full history takes about twice as long as at 2 GB (3 s to
-// 6 s; BENCHMARKS.md, change 21).
-const MemoryLimit = "512MB"
+// let the snapshot peak at 2.7-3.2 GiB and the KPI history at 2 GiB
+// (BENCHMARKS.md, change 21); with DuckDB 1.5, 256 MB holds the KPI
+// history at 0.48 GiB, the dashboard at 0.40 and the snapshot at 0.52
+// instead of 0.67, 0.63 and 0.64 at 512 MB, in the same time (change
+// 22). The process takes about twice the cap and more: DuckDB accounts
+// for some 250 MB at JGZ ingest's peak of 0.65 GiB. 192 MB is too
+// little: the snapshot's export ran out of memory at 3.5 M youths.
+const MemoryLimit = "256MB"
 
 // Options tune OpenWith.
 type Options struct {
