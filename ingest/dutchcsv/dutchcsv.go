@@ -88,10 +88,10 @@ type Record struct {
 // read at once; header names are trimmed and lower-cased because sources
 // vary their case ("Pseudonym", "PSEUDONYM").
 func NewReader(r io.Reader) (*Reader, error) {
-	// The decoder reads its source 4 KB at a time; a file read that way
-	// cost 27,000 read calls per 100 MB, 7 % of pseudonymize's time
-	// (BENCHMARKS.md, change 22). bufio reads at most once per call, so a
-	// pipe or socket still hands over what it has.
+	// The decoder reads its source 4 KB at a time: 27,000 read calls per
+	// 100 MB file, a few hundred through this buffer (BENCHMARKS.md,
+	// change 22). bufio reads at most once per call, so a pipe or socket
+	// still hands over what it has.
 	bud := &budget{r: transform.NewReader(bufio.NewReaderSize(r, 256<<10), lenientUTF8{}), left: MaxRecordBytes}
 	br := bufio.NewReaderSize(bud, 64<<10)
 	// Strip a UTF-8 byte-order mark (it has been decoded to U+FEFF).
