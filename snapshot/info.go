@@ -92,25 +92,11 @@ func describe(ctx context.Context, conn *sql.Conn, alias string, opt Options) (I
 	}
 	info.KeyFingerprint = fp.String
 
-	rows, err := conn.QueryContext(ctx, `SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'main' ORDER BY table_name`, alias)
+	names, err := queryStrings(ctx, conn, `SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'main' ORDER BY table_name`, alias)
 	if err != nil {
 		return info, err
 	}
-	var names []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			rows.Close()
-			return info, err
-		}
-		if !slices.Contains(infoTables, n) {
-			names = append(names, n)
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return info, err
-	}
+	names = slices.DeleteFunc(names, func(n string) bool { return slices.Contains(infoTables, n) })
 	all := sha256.New()
 	for _, n := range names {
 		ti := TableInfo{Name: n}

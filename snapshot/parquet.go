@@ -156,8 +156,8 @@ func sharedViews(ctx context.Context, conn *sql.Conn) ([]string, error) {
 }
 
 // queryStrings returns the single text column of q's rows.
-func queryStrings(ctx context.Context, conn *sql.Conn, q string) ([]string, error) {
-	rows, err := conn.QueryContext(ctx, q)
+func queryStrings(ctx context.Context, conn *sql.Conn, q string, args ...any) ([]string, error) {
+	rows, err := conn.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
