@@ -28,6 +28,8 @@ var (
 	dirtySQL string
 	//go:embed sql/links.sql
 	linksSQL string
+	//go:embed sql/links_now.sql
+	linksNowSQL string
 )
 
 // amsterdam decides which month is complete: the region's calendar.
@@ -163,6 +165,10 @@ func refresh(ctx context.Context, tx *sql.Tx, cfg *config.Config, now time.Time,
 	}
 	conf := configuration(cfg)
 
+	if _, err := tx.ExecContext(ctx, linksNowSQL); err != nil {
+		return Span{}, err
+	}
+
 	// The months to compute: all of them, or, where the history is known
 	// to reflect the deliveries up to prev.through with this
 	// configuration and first month, those the later deliveries can
@@ -227,7 +233,8 @@ func refresh(ctx context.Context, tx *sql.Tx, cfg *config.Config, now time.Time,
 	}
 	for _, q := range []string{
 		"DELETE FROM kpi_history_links",
-		"INSERT INTO kpi_history_links SELECT DISTINCT research_id, linked_toegang, linked_signal_sources FROM placement_link",
+		"INSERT INTO kpi_history_links SELECT * FROM kpi_links_now",
+		"DROP TABLE kpi_links_now",
 	} {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return Span{}, err

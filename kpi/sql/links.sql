@@ -1,16 +1,16 @@
--- The linked_toegang and linked_signal_sources counts of the report
--- months the history keeps, brought up to date for the placed youths
--- whose link flags changed since the history last saw them
--- (kpi_history_links): a youth's first row in toegang, or in JGZ or
--- verzuim, whatever its date, turns the flag of every placement of the
--- youth. Both KPIs are counts over the placements started in a month's
--- window, so each such placement adds its change (+1 or -1) to the
--- twelve months whose window holds its start, in each area it counts in
--- (as history.sql assigns them); the value is numerator / denominator
--- again, as history.sql computes it. Runs before the months dirty.sql
--- names are recomputed: a placement whose own record changed counts only
--- in months those recompute, so its start and municipality here are
--- those the history used.
+-- The linked_toegang and linked_signal_sources counts of the report months
+-- the history keeps, brought up to date for the placed youths whose link
+-- flags changed since the history last saw them (kpi_history_links; the
+-- flags now are kpi_links_now, links_now.sql): a youth's first row in
+-- toegang, or in JGZ or verzuim, whatever its date, turns the flag of
+-- every placement of the youth. Both KPIs are counts over the placements
+-- started in a month's window, so each such placement adds its change (+1
+-- or -1) to the twelve months whose window holds its start, in each area
+-- it counts in (as history.sql assigns them); the value is numerator /
+-- denominator again, as history.sql computes it. Runs before the months
+-- dirty.sql names are recomputed: a placement whose own record changed
+-- counts only in months those recompute, so its start and municipality
+-- here are those the history used.
 UPDATE kpi_history h
 SET numerator = h.numerator + d.delta,
     value = CAST(CASE WHEN h.denominator > 0 THEN (h.numerator + d.delta) / h.denominator END AS DOUBLE)
@@ -19,7 +19,7 @@ FROM (
         SELECT n.research_id,
                CAST(n.linked_toegang AS BIGINT) - CAST(o.linked_toegang AS BIGINT) AS d_toegang,
                CAST(n.linked_signal_sources AS BIGINT) - CAST(o.linked_signal_sources AS BIGINT) AS d_signal
-        FROM (SELECT DISTINCT research_id, linked_toegang, linked_signal_sources FROM placement_link) n
+        FROM kpi_links_now n
         JOIN kpi_history_links o USING (research_id)
         WHERE n.linked_toegang <> o.linked_toegang
            OR n.linked_signal_sources <> o.linked_signal_sources
