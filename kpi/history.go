@@ -2,6 +2,7 @@ package kpi
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	_ "embed"
 	"errors"
@@ -91,9 +92,15 @@ func refreshWith(ctx context.Context, db *sql.DB, cfg *config.Config, now time.T
 }
 
 // configuration renders what the history is computed with besides the
-// data: the regions, the targets and the target month.
-func configuration(cfg *config.Config) string {
+// data: the regions, the targets and the target month, and the
+// definitions of its figures: the history query (its SHA-256) and the
+// schema version, whose views define the placement flags. A history
+// computed with other definitions is computed anew in full, so that no
+// month keeps figures of a definition that changed (a new release's
+// query, or a migration's view).
+func configuration(cfg *config.Config, schema int, history string) string {
 	var b strings.Builder
+	fmt.Fprintf(&b, "schema %d; history query %x\n", schema, sha256.Sum256([]byte(history)))
 	for _, r := range cfg.Regions {
 		fmt.Fprintf(&b, "region %s: %s\n", r.Key, strings.Join(r.Gemeenten, ","))
 	}
@@ -163,37 +170,39 @@ func refresh(ctx context.Context, tx *sql.Tx, cfg *config.Config, now time.Time,
 		_, err := tx.ExecContext(ctx, "DELETE FROM kpi_history")
 		return Span{}, err // no complete window yet
 	}
-	conf := configuration(cfg)
-
-	if _, err := tx.ExecContext(ctx, linksNowSQL); err != nil {
+	var schema int
+	if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&schema); err != nil {
 		return Span{}, err
 	}
+	conf := configuration(cfg, schema, history)
 
 	// The months to compute: all of them, or, where the history is known
 	// to reflect the deliveries up to prev.through with this
 	// configuration and first month, those the later deliveries can
 	// change and those that closed since; in the others the two linkage
-	// counts are brought up to date by difference (links.sql).
+	// counts are brought up to date by difference (links.sql). Where no
+	// delivery landed since, the sources are as the history saw them:
+	// only the months that closed since are computed, and the link flags
+	// are neither read nor kept again (a refresh of the monthly cycle,
+	// after ingest's own, read every source table for nothing).
+	incremental := prev != nil && prev.config == conf && prev.first.Equal(first.Time) && !prev.last.After(last)
+	landed := !incremental || through.Int64 != prev.through
+	if landed {
+		if _, err := tx.ExecContext(ctx, linksNowSQL); err != nil {
+			return Span{}, err
+		}
+	}
 	var months []time.Time
-	if prev != nil && prev.config == conf && prev.first.Equal(first.Time) && !prev.last.After(last) {
-		if _, err := tx.ExecContext(ctx, linksSQL); err != nil {
-			return Span{}, err
-		}
-		rows, err := tx.QueryContext(ctx, dirtySQL, prev.through, first.Time, last)
-		if err != nil {
-			return Span{}, err
-		}
-		for rows.Next() {
-			var m time.Time
-			if err := rows.Scan(&m); err != nil {
-				rows.Close()
+	if incremental {
+		if landed {
+			if _, err := tx.ExecContext(ctx, linksSQL); err != nil {
 				return Span{}, err
 			}
-			months = append(months, time.Date(m.Year(), m.Month(), 1, 0, 0, 0, 0, time.UTC))
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return Span{}, err
+			dirty, err := dirtyMonths(ctx, tx, prev.through, first.Time, last)
+			if err != nil {
+				return Span{}, err
+			}
+			months = dirty
 		}
 		for m := prev.last.AddDate(0, 1, 0); !m.After(last); m = m.AddDate(0, 1, 0) {
 			months = append(months, m)
@@ -231,6 +240,9 @@ func refresh(ctx context.Context, tx *sql.Tx, cfg *config.Config, now time.Time,
 		through.Int64, first.Time, last, conf); err != nil {
 		return Span{}, err
 	}
+	if !landed {
+		return span, nil
+	}
 	for _, q := range []string{
 		"DELETE FROM kpi_history_links",
 		"INSERT INTO kpi_history_links SELECT * FROM kpi_links_now",
@@ -241,6 +253,25 @@ func refresh(ctx context.Context, tx *sql.Tx, cfg *config.Config, now time.Time,
 		}
 	}
 	return span, nil
+}
+
+// dirtyMonths returns the report months from first to last that the
+// deliveries landed after through can change (dirty.sql).
+func dirtyMonths(ctx context.Context, tx *sql.Tx, through int64, first, last time.Time) ([]time.Time, error) {
+	rows, err := tx.QueryContext(ctx, dirtySQL, through, first, last)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var months []time.Time
+	for rows.Next() {
+		var m time.Time
+		if err := rows.Scan(&m); err != nil {
+			return nil, err
+		}
+		months = append(months, time.Date(m.Year(), m.Month(), 1, 0, 0, 0, 0, time.UTC))
+	}
+	return months, rows.Err()
 }
 
 // Row is one KPI of one area in one report month, exact (not published).

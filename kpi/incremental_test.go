@@ -73,6 +73,8 @@ func TestIncrementalRefreshMatchesFull(t *testing.T) {
 	ingesters := []*ingest.Ingester{{DB: inc, ResearchKey: key}, {DB: full, ResearchKey: key}}
 	cfg := config.Default()
 	var incMonths, fullMonths, refreshes int
+	var now time.Time
+	const q = `SELECT strftime(month, '%Y-%m'), kpi, area_type, area, numerator, denominator, value, n_values FROM kpi_history ORDER BY ALL`
 	for i, d := range ds {
 		c, err := ingest.Source(d.source)
 		if err != nil {
@@ -95,7 +97,7 @@ func TestIncrementalRefreshMatchesFull(t *testing.T) {
 			cfg = config.Default()
 			cfg.Regions[0].Gemeenten = cfg.Regions[0].Gemeenten[3:]
 		}
-		now := d.closes.Add(36 * time.Hour)
+		now = d.closes.Add(36 * time.Hour)
 		a, err := Refresh(ctx, inc, cfg, now)
 		if err != nil {
 			t.Fatal(err)
@@ -113,7 +115,6 @@ func TestIncrementalRefreshMatchesFull(t *testing.T) {
 		refreshes++
 		incMonths += a.Recomputed
 		fullMonths += b.Recomputed
-		const q = `SELECT strftime(month, '%Y-%m'), kpi, area_type, area, numerator, denominator, value, n_values FROM kpi_history ORDER BY ALL`
 		if diff := cmp.Diff(sqltest.Rows(t, full, q), sqltest.Rows(t, inc, q)); diff != "" {
 			t.Fatalf("after %s (delivery %d of %d, %d months recomputed): KPI history (-full +incremental):\n%s",
 				filepath.Base(d.raw), i+1, len(ds), a.Recomputed, diff)
@@ -122,6 +123,54 @@ func TestIncrementalRefreshMatchesFull(t *testing.T) {
 	t.Logf("%d refreshes: %d months recomputed incrementally, %d in full", refreshes, incMonths, fullMonths)
 	if refreshes < 20 || incMonths*3 > fullMonths {
 		t.Errorf("%d refreshes recomputed %d months incrementally against %d in full; want at most a third", refreshes, incMonths, fullMonths)
+	}
+
+	// Without a delivery, two months close: only they are computed. Then
+	// the definitions change, a history query of a new release and a
+	// migration: everything is.
+	now = now.AddDate(0, 2, 0)
+	ninc := func(history string) int {
+		t.Helper()
+		a, err := refreshWith(ctx, inc, cfg, now, history, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := RefreshAll(ctx, full, cfg, now); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(sqltest.Rows(t, full, q), sqltest.Rows(t, inc, q)); diff != "" {
+			t.Fatalf("KPI history (-full +incremental):\n%s", diff)
+		}
+		return a.Recomputed
+	}
+	months := func() int {
+		t.Helper()
+		var n int
+		if err := inc.QueryRow(`SELECT count(DISTINCT month) FROM kpi_history`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := ninc(historySQL); n != 2 {
+		t.Errorf("two months closed without a delivery: %d months computed, want 2", n)
+	}
+	if n := ninc(historySQL); n != 0 {
+		t.Errorf("nothing changed: %d months computed, want 0", n)
+	}
+	if n, all := ninc(historySQL+"\n-- a new release's query\n"), months(); n != all {
+		t.Errorf("another history query: %d months computed, want all %d", n, all)
+	}
+	if n, all := ninc(historySQL), months(); n != all {
+		t.Errorf("the history query back: %d months computed, want all %d", n, all)
+	}
+	if _, err := inc.Exec(`INSERT INTO schema_migrations VALUES (9999, '9999_test.sql', now())`); err != nil {
+		t.Fatal(err)
+	}
+	if n, all := ninc(historySQL), months(); n != all {
+		t.Errorf("a migration: %d months computed, want all %d", n, all)
+	}
+	if _, err := inc.Exec(`DELETE FROM schema_migrations WHERE version = 9999`); err != nil {
+		t.Fatal(err)
 	}
 }
 
