@@ -74,7 +74,12 @@ func TestIncrementalRefreshMatchesFull(t *testing.T) {
 	cfg := config.Default()
 	var incMonths, fullMonths, refreshes int
 	var now time.Time
-	const q = `SELECT strftime(month, '%Y-%m'), kpi, area_type, area, numerator, denominator, value, n_values FROM kpi_history ORDER BY ALL`
+	// differ returns how the incremental history differs from the full one.
+	differ := func() string {
+		t.Helper()
+		const q = `SELECT strftime(month, '%Y-%m'), kpi, area_type, area, numerator, denominator, value, n_values FROM kpi_history ORDER BY ALL`
+		return cmp.Diff(sqltest.Rows(t, full, q), sqltest.Rows(t, inc, q))
+	}
 	for i, d := range ds {
 		c, err := ingest.Source(d.source)
 		if err != nil {
@@ -115,7 +120,7 @@ func TestIncrementalRefreshMatchesFull(t *testing.T) {
 		refreshes++
 		incMonths += a.Recomputed
 		fullMonths += b.Recomputed
-		if diff := cmp.Diff(sqltest.Rows(t, full, q), sqltest.Rows(t, inc, q)); diff != "" {
+		if diff := differ(); diff != "" {
 			t.Fatalf("after %s (delivery %d of %d, %d months recomputed): KPI history (-full +incremental):\n%s",
 				filepath.Base(d.raw), i+1, len(ds), a.Recomputed, diff)
 		}
@@ -138,7 +143,7 @@ func TestIncrementalRefreshMatchesFull(t *testing.T) {
 		if _, err := RefreshAll(ctx, full, cfg, now); err != nil {
 			t.Fatal(err)
 		}
-		if diff := cmp.Diff(sqltest.Rows(t, full, q), sqltest.Rows(t, inc, q)); diff != "" {
+		if diff := differ(); diff != "" {
 			t.Fatalf("KPI history (-full +incremental):\n%s", diff)
 		}
 		return a.Recomputed

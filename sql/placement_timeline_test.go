@@ -3,6 +3,7 @@ package sql_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -121,16 +122,11 @@ func TestPlacementTimelineMatches0003(t *testing.T) {
 			t.Errorf("%s holds for %s of %s placements: the cases do not reach both sides", name, n, total)
 		}
 	}
-	if diff := cmp.Diff(len(placements), atoi(t, total)); diff != "" {
-		t.Errorf("placements (-inserted +view):\n%s", diff)
-	}
-}
-
-func atoi(t *testing.T, s string) int {
-	t.Helper()
-	var n int
-	if _, err := fmt.Sscan(s, &n); err != nil {
+	n, err := strconv.Atoi(total)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return n
+	if diff := cmp.Diff(len(placements), n); diff != "" {
+		t.Errorf("placements (-inserted +view):\n%s", diff)
+	}
 }

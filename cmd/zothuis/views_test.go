@@ -22,16 +22,8 @@ import (
 func TestSnapshotViewsMatchWorkingDatabase(t *testing.T) {
 	ctx := context.Background()
 	dir := demoDir(t)
-	work, err := zsql.OpenReadOnly(ctx, filepath.Join(dir, "work", "zothuis.duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer work.Close()
-	snap, err := zsql.OpenReadOnly(ctx, filepath.Join(dir, "research", "zothuis.duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer snap.Close()
+	work := openRO(t, filepath.Join(dir, "work", "zothuis.duckdb"))
+	snap := openRO(t, filepath.Join(dir, "research", "zothuis.duckdb"))
 	rows, err := snap.QueryContext(ctx, `SELECT view_name FROM duckdb_views() WHERE database_name = current_database() AND NOT internal ORDER BY 1`)
 	if err != nil {
 		t.Fatal(err)
@@ -80,11 +72,7 @@ func TestSnapshotViewsMatchWorkingDatabase(t *testing.T) {
 func TestParquetMatchesSnapshot(t *testing.T) {
 	ctx := context.Background()
 	dir := demoDir(t)
-	snap, err := zsql.OpenReadOnly(ctx, filepath.Join(dir, "research", "zothuis.duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer snap.Close()
+	snap := openRO(t, filepath.Join(dir, "research", "zothuis.duckdb"))
 	files, err := filepath.Glob(filepath.Join(dir, "research", "parquet", "*.parquet"))
 	if err != nil {
 		t.Fatal(err)
