@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/zothuis/zothuis/config"
+	zsql "github.com/zothuis/zothuis/sql"
 )
 
 // The package's own SQL, next to the code that runs it; a missing file
@@ -170,8 +171,8 @@ func refresh(ctx context.Context, tx *sql.Tx, cfg *config.Config, now time.Time,
 		_, err := tx.ExecContext(ctx, "DELETE FROM kpi_history")
 		return Span{}, err // no complete window yet
 	}
-	var schema int
-	if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&schema); err != nil {
+	schema, err := zsql.SchemaVersion(ctx, tx)
+	if err != nil {
 		return Span{}, err
 	}
 	conf := configuration(cfg, schema, history)

@@ -80,9 +80,15 @@ func verifyCopy(ctx context.Context, path string, version int, counts map[string
 	return nil
 }
 
+// Querier is what SchemaVersion reads through: a database or a
+// transaction.
+type Querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *dbsql.Row
+}
+
 // SchemaVersion returns the schema version db is at: 0 for an empty
 // database.
-func SchemaVersion(ctx context.Context, db *dbsql.DB) (int, error) {
+func SchemaVersion(ctx context.Context, db Querier) (int, error) {
 	var exists bool
 	if err := db.QueryRowContext(ctx, `SELECT count(*) > 0 FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = 'schema_migrations'`).Scan(&exists); err != nil {
 		return 0, fmt.Errorf("schema version: %w", err)
