@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/zothuis/zothuis/ingest"
+	"github.com/zothuis/zothuis/ingest/contract"
 	"github.com/zothuis/zothuis/ingest/spool"
 	zsql "github.com/zothuis/zothuis/sql"
 )
@@ -305,5 +306,52 @@ func TestANewDaemonOnAFailedDatabaseDoesNotWrite(t *testing.T) {
 	want := view{ReadyStopped: true, PullStopped: true, Closed: true, History: []string{"cycle running 0"}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("the new daemon (-want +got):\n%s", diff)
+	}
+}
+
+// capRecorder records DuckDB's memory cap each time a file lands.
+type capRecorder struct {
+	in   fileIngester
+	db   *sql.DB
+	caps []string
+}
+
+func (c *capRecorder) IngestFile(ctx context.Context, ct *contract.Contract, path string) (ingest.Result, error) {
+	var s string
+	if err := c.db.QueryRowContext(ctx, `SELECT current_setting('memory_limit')`).Scan(&s); err != nil {
+		return ingest.Result{}, err
+	}
+	c.caps = append(c.caps, s)
+	return c.in.IngestFile(ctx, ct, path)
+}
+
+// TestPullLandsUnderTheLoadingCap: deliveries land under
+// zsql.LoadingMemoryLimit, and the cycle after them runs under
+// zsql.MemoryLimit (shown by DuckDB in MiB: 128 MB and 256 MB).
+func TestPullLandsUnderTheLoadingCap(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	var cycleCap string
+	d := f.daemon(t, func(ctx context.Context, db *sql.DB, _ time.Time) error {
+		return db.QueryRowContext(ctx, `SELECT current_setting('memory_limit')`).Scan(&cycleCap)
+	})
+	rec := &capRecorder{in: d.ingester, db: f.db}
+	d.ingester = rec
+	f.drop(t, "jzplus_1.csv", "a.csv")
+	f.drop(t, "jzplus_1.csv", "b.csv")
+	if _, err := d.Pull(ctx, "jzplus-a"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Cycle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	want := struct {
+		Landing []string
+		Cycle   string
+	}{[]string{"122.0 MiB", "122.0 MiB"}, "244.1 MiB"}
+	got := want
+	got.Landing, got.Cycle = rec.caps, cycleCap
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("memory caps (-want +got):\n%s", diff)
 	}
 }

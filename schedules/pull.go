@@ -13,6 +13,7 @@ import (
 	"github.com/zothuis/zothuis/config"
 	"github.com/zothuis/zothuis/ingest"
 	"github.com/zothuis/zothuis/ingest/contract"
+	zsql "github.com/zothuis/zothuis/sql"
 )
 
 //go:embed sql/refusal.sql
@@ -75,8 +76,9 @@ func (d *Daemon) pull(ctx context.Context, src config.Source) (PullResult, error
 }
 
 // land ingests the files waiting in the incoming folder in under the
-// writer lock. It lists them under the lock too, so that two pulls of one
-// source never land the same file.
+// writer lock, with DuckDB's memory set for loading (zsql.Loading). It
+// lists them under the lock too, so that two pulls of one source never
+// land the same file.
 func (d *Daemon) land(ctx context.Context, src config.Source, c *contract.Contract, in string) (PullResult, error) {
 	var res PullResult
 	d.writer.Lock()
@@ -85,13 +87,36 @@ func (d *Daemon) land(ctx context.Context, src config.Source, c *contract.Contra
 	if err != nil {
 		return res, err
 	}
+	if len(files) == 0 {
+		return res, nil
+	}
+	wctx := context.WithoutCancel(ctx)
+	err = zsql.Loading(wctx, d.db, func(l zsql.Load) error {
+		var err error
+		res, err = d.landFiles(ctx, l, src, c, files)
+		return err
+	})
+	return res, err
+}
+
+// landFiles ingests files under the writer lock, as land says.
+func (d *Daemon) landFiles(ctx context.Context, l zsql.Load, src config.Source, c *contract.Contract, files []string) (PullResult, error) {
+	var res PullResult
 	wctx := context.WithoutCancel(ctx)
 	for _, f := range files {
 		if err := ctx.Err(); err != nil {
 			return res, fmt.Errorf("%d files left in incoming: %w", len(files)-res.Files, err)
 		}
 		res.Files++
-		r, err := d.ingester.IngestFile(wctx, c, f)
+		var r ingest.Result
+		roomier, err := l.Land(wctx, func() (err error) {
+			r, err = d.ingester.IngestFile(wctx, c, f)
+			return err
+		})
+		if roomier {
+			d.log.Warn("delivery ran out of memory for loading and was tried again with the queries' cap",
+				"source", src.Name, "file", filepath.Base(f), "loading", zsql.LoadingMemoryLimit, "queries", zsql.MemoryLimit)
+		}
 		switch {
 		case errors.Is(err, ingest.ErrRefused):
 			res.Refused++

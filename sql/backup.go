@@ -56,7 +56,7 @@ func Backup(ctx context.Context, db *dbsql.DB, dir string, now time.Time) (strin
 // verifyCopy opens the copy at path read-only and compares its schema
 // version and row counts with what was copied.
 func verifyCopy(ctx context.Context, path string, version int, counts map[string]int64) error {
-	db, err := dbsql.Open("duckdb", path+"?access_mode=read_only")
+	db, err := connect(path, true)
 	if err != nil {
 		return err
 	}
@@ -110,7 +110,7 @@ func BackupFile(ctx context.Context, path, dir string, now time.Time) (string, e
 	if _, err := os.Stat(path); err != nil {
 		return "", fmt.Errorf("backup: %w", err)
 	}
-	db, err := dbsql.Open("duckdb", path+"?memory_limit="+MemoryLimit)
+	db, err := connect(path, false)
 	if err != nil {
 		return "", fmt.Errorf("backup: open %s: %w", path, err)
 	}

@@ -12,19 +12,6 @@ import (
 	_ "github.com/duckdb/duckdb-go/v2" // the DuckDB driver
 )
 
-// MemoryLimit caps the memory DuckDB takes for a database opened here;
-// beyond it DuckDB spills to a temporary folder beside the file (as
-// protected as the file). DuckDB's default, 80 % of the RAM, would let a
-// national-scale cycle grow with its input. At 3.5 M youths a 2 GB cap
-// let the snapshot peak at 2.7-3.2 GiB and the KPI history at 2 GiB
-// (BENCHMARKS.md, change 21); with DuckDB 1.5, 256 MB holds the KPI
-// history at 0.48 GiB, the dashboard at 0.40 and the snapshot at 0.52
-// instead of 0.67, 0.63 and 0.64 at 512 MB, in the same time (change
-// 22). The process takes about twice the cap and more: DuckDB accounts
-// for some 250 MB at JGZ ingest's peak of 0.65 GiB. 192 MB is too
-// little: the snapshot's export ran out of memory at 3.5 M youths.
-const MemoryLimit = "256MB"
-
 // Options tune OpenWith.
 type Options struct {
 	// Log receives a line per migration and per backup; none when nil.
@@ -67,7 +54,7 @@ func OpenWith(ctx context.Context, path string, opt Options) (*dbsql.DB, error) 
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	db, err := dbsql.Open("duckdb", path+"?memory_limit="+MemoryLimit)
+	db, err := connect(path, false)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -143,7 +130,7 @@ func OpenReadOnly(ctx context.Context, path string) (*dbsql.DB, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	db, err := dbsql.Open("duckdb", path+"?access_mode=read_only&memory_limit="+MemoryLimit)
+	db, err := connect(path, true)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}

@@ -89,7 +89,7 @@ func restore(ctx context.Context, from, path string, opt RestoreOptions) (Restor
 		return res, &SchemaVersionError{Database: res.FromVersion, Program: len(ms)}
 	}
 
-	db, err := dbsql.Open("duckdb", path+"?memory_limit="+MemoryLimit)
+	db, err := connect(path, false)
 	if err != nil {
 		return res, err
 	}
@@ -272,7 +272,7 @@ func OpenReadOnlyAnyVersion(ctx context.Context, path string) (*dbsql.DB, error)
 	if _, err := os.Stat(path); err != nil {
 		return nil, err
 	}
-	db, err := dbsql.Open("duckdb", path+"?access_mode=read_only&memory_limit="+MemoryLimit)
+	db, err := connect(path, true)
 	if err != nil {
 		return nil, err
 	}

@@ -150,7 +150,8 @@ func rawHMAC(n int) error {
 
 // duckCSV is the limit for ingest: DuckDB loading each file with its own
 // CSV reader into a new table, through the same Go driver and database
-// settings the pipeline uses, one transaction per file as ingest has.
+// settings ingest has (zsql.Loading), one transaction per file as ingest
+// has.
 func duckCSV(ctx context.Context, dbPath string, files []string) error {
 	db, err := zsql.Open(ctx, dbPath)
 	if err != nil {
@@ -159,24 +160,30 @@ func duckCSV(ctx context.Context, dbPath string, files []string) error {
 	defer db.Close()
 	rows := 0
 	start := time.Now()
-	for i, f := range files {
-		q := fmt.Sprintf("CREATE TABLE anchor_%d AS SELECT * FROM read_csv('%s')", i, strings.ReplaceAll(f, "'", "''"))
-		if _, err := db.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("%s: %w", f, err)
+	err = zsql.Loading(ctx, db, func(zsql.Load) error {
+		for i, f := range files {
+			q := fmt.Sprintf("CREATE TABLE anchor_%d AS SELECT * FROM read_csv('%s')", i, strings.ReplaceAll(f, "'", "''"))
+			if _, err := db.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("%s: %w", f, err)
+			}
+			var n int
+			if err := db.QueryRowContext(ctx, fmt.Sprintf("SELECT count(*) FROM anchor_%d", i)).Scan(&n); err != nil {
+				return err
+			}
+			rows += n
 		}
-		var n int
-		if err := db.QueryRowContext(ctx, fmt.Sprintf("SELECT count(*) FROM anchor_%d", i)).Scan(&n); err != nil {
-			return err
-		}
-		rows += n
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	report("duckcsv", rows, time.Since(start))
 	return nil
 }
 
 // ingestFiles lands files as zothuis ingest does (Ingester.IngestFile per
-// file), but leaves out the KPI refresh zothuis ingest runs at its end, so
-// that ingest and KPI history are timed apart.
+// file under zsql.Loading), but leaves out the KPI refresh zothuis ingest
+// runs at its end, so that ingest and KPI history are timed apart.
 func ingestFiles(ctx context.Context, dbPath, keyFile, source string, files []string) error {
 	key, err := pseudonymize.LoadKey(keyFile)
 	if err != nil {
@@ -194,12 +201,21 @@ func ingestFiles(ctx context.Context, dbPath, keyFile, source string, files []st
 	in := &ingest.Ingester{DB: db, ResearchKey: key}
 	rows := 0
 	start := time.Now()
-	for _, f := range files {
-		res, err := in.IngestFile(ctx, c, f)
-		if err != nil {
-			return err
+	err = zsql.Loading(ctx, db, func(l zsql.Load) error {
+		for _, f := range files {
+			var res ingest.Result
+			if _, err := l.Land(ctx, func() (err error) {
+				res, err = in.IngestFile(ctx, c, f)
+				return err
+			}); err != nil {
+				return err
+			}
+			rows += res.Rows
 		}
-		rows += res.Rows
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	report("ingest_"+source, rows, time.Since(start))
 	return nil

@@ -19,6 +19,7 @@ import (
 	"github.com/zothuis/zothuis/pseudonymize"
 	"github.com/zothuis/zothuis/pseudonymize/ijw"
 	"github.com/zothuis/zothuis/snapshot"
+	zsql "github.com/zothuis/zothuis/sql"
 	"github.com/zothuis/zothuis/synth"
 )
 
@@ -89,41 +90,53 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	type tally struct{ files, read, atSource, accepted, quarantined int }
 	tallies := map[string]*tally{}
 	fmt.Fprintln(e.stderr, "pseudonymising and ingesting deliveries")
-	for _, c := range ingest.Sources() {
-		t := &tally{}
-		tallies[c.Source] = t
-		outDir := filepath.Join(dir, "deliveries", c.Source)
-		if err := os.MkdirAll(outDir, 0o750); err != nil {
-			return err
-		}
-		for _, rawPath := range gen.Files[c.Source] {
-			delivery := filepath.Join(outDir, filepath.Base(rawPath))
-			popt := pseudonymize.Options{Key: sourceKey, Contract: c}
-			var st pseudonymize.Stats
-			if strings.HasSuffix(rawPath, ".zip") {
-				// A municipality's iJw export: its messages become one
-				// toegang delivery, as zothuis pseudonymize --format ijw
-				// makes it.
-				delivery = strings.TrimSuffix(delivery, ".zip") + ".csv"
-				refused := 0
-				st, _, err = ijwDelivery(ctx, []string{rawPath}, delivery, popt, func(*ijw.MessageError) { refused++ })
-				st.Rejected += refused
-			} else {
-				st, err = pseudonymizeFile(ctx, rawPath, delivery, popt)
-			}
-			if err != nil {
+	// Deliveries land with DuckDB's memory set for loading, as serve's
+	// pulls do.
+	err = zsql.Loading(ctx, db, func(l zsql.Load) error {
+		for _, c := range ingest.Sources() {
+			t := &tally{}
+			tallies[c.Source] = t
+			outDir := filepath.Join(dir, "deliveries", c.Source)
+			if err := os.MkdirAll(outDir, 0o750); err != nil {
 				return err
 			}
-			res, err := in.IngestFile(ctx, c, delivery)
-			if err != nil {
-				return err
+			for _, rawPath := range gen.Files[c.Source] {
+				delivery := filepath.Join(outDir, filepath.Base(rawPath))
+				popt := pseudonymize.Options{Key: sourceKey, Contract: c}
+				var st pseudonymize.Stats
+				var err error
+				if strings.HasSuffix(rawPath, ".zip") {
+					// A municipality's iJw export: its messages become one
+					// toegang delivery, as zothuis pseudonymize --format ijw
+					// makes it.
+					delivery = strings.TrimSuffix(delivery, ".zip") + ".csv"
+					refused := 0
+					st, _, err = ijwDelivery(ctx, []string{rawPath}, delivery, popt, func(*ijw.MessageError) { refused++ })
+					st.Rejected += refused
+				} else {
+					st, err = pseudonymizeFile(ctx, rawPath, delivery, popt)
+				}
+				if err != nil {
+					return err
+				}
+				var res ingest.Result
+				if _, err := l.Land(ctx, func() (err error) {
+					res, err = in.IngestFile(ctx, c, delivery)
+					return err
+				}); err != nil {
+					return err
+				}
+				t.files++
+				t.read += st.Rows
+				t.atSource += st.Rejected
+				t.accepted += res.Accepted
+				t.quarantined += res.Quarantined
 			}
-			t.files++
-			t.read += st.Rows
-			t.atSource += st.Rejected
-			t.accepted += res.Accepted
-			t.quarantined += res.Quarantined
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 
 	fmt.Fprintln(e.stderr, "running the monthly cycle: KPIs, dashboard, research snapshot, metrics")

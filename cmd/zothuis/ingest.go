@@ -41,20 +41,33 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	defer db.Close()
 	in := &ingest.Ingester{DB: db, ResearchKey: key}
 	failed, landed := 0, 0
-	for _, path := range fs.Args() {
-		res, err := in.IngestFile(ctx, c, path)
-		if err != nil {
-			if !errors.Is(err, ingest.ErrRefused) {
-				return err // the database is in trouble: stop
+	err = zsql.Loading(ctx, db, func(l zsql.Load) error {
+		for _, path := range fs.Args() {
+			var res ingest.Result
+			roomier, err := l.Land(ctx, func() (err error) {
+				res, err = in.IngestFile(ctx, c, path)
+				return err
+			})
+			if roomier {
+				fmt.Fprintf(e.stderr, "zothuis ingest: %s ran out of memory under %s and was tried again under %s\n", path, zsql.LoadingMemoryLimit, zsql.MemoryLimit)
 			}
-			failed++
-			fmt.Fprintf(e.stderr, "zothuis ingest: %v; nothing of it landed\n", err)
-			continue
+			if err != nil {
+				if !errors.Is(err, ingest.ErrRefused) {
+					return err // the database is in trouble: stop
+				}
+				failed++
+				fmt.Fprintf(e.stderr, "zothuis ingest: %v; nothing of it landed\n", err)
+				continue
+			}
+			fmt.Fprintln(e.stdout, describe(res))
+			if res.DuplicateOf == 0 {
+				landed++
+			}
 		}
-		fmt.Fprintln(e.stdout, describe(res))
-		if res.DuplicateOf == 0 {
-			landed++
-		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if landed > 0 {
 		// New data: the KPI history follows it.
