@@ -90,8 +90,9 @@ func (d *Daemon) land(ctx context.Context, src config.Source, c *contract.Contra
 	if len(files) == 0 {
 		return res, nil
 	}
-	wctx := context.WithoutCancel(ctx)
-	err = zsql.Loading(wctx, d.db, func(l zsql.Load) error {
+	// Setting the memory ignores ctx as landing does: the files are
+	// checked against ctx one by one in landFiles.
+	err = zsql.Loading(context.WithoutCancel(ctx), d.db, func(l zsql.Load) error {
 		var err error
 		res, err = d.landFiles(ctx, l, src, c, files)
 		return err
@@ -108,10 +109,8 @@ func (d *Daemon) landFiles(ctx context.Context, l zsql.Load, src config.Source, 
 			return res, fmt.Errorf("%d files left in incoming: %w", len(files)-res.Files, err)
 		}
 		res.Files++
-		var r ingest.Result
-		roomier, err := l.Land(wctx, func() (err error) {
-			r, err = d.ingester.IngestFile(wctx, c, f)
-			return err
+		r, roomier, err := zsql.Land(wctx, l, func() (ingest.Result, error) {
+			return d.ingester.IngestFile(wctx, c, f)
 		})
 		if roomier {
 			d.log.Warn("delivery ran out of memory for loading and was tried again with the queries' cap",

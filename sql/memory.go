@@ -64,24 +64,25 @@ func Loading(ctx context.Context, db *dbsql.DB, fn func(Load) error) (err error)
 // Load is a database set for loading, within Loading.
 type Load struct{ db *dbsql.DB }
 
-// Land runs land, which lands one delivery in a transaction of its own.
-// When DuckDB runs out of memory in it under LoadingMemoryLimit, Land
-// runs it once more under MemoryLimit (the failed try was rolled back)
-// and reports that it did, so that a delivery larger than any measured
-// lands a little slower instead of failing every pull.
-func (l Load) Land(ctx context.Context, land func() error) (roomier bool, err error) {
-	err = land()
+// Land runs land, which lands one delivery in a transaction of its own,
+// within l, and returns what land returns. When DuckDB runs out of memory
+// in it under LoadingMemoryLimit, Land runs it once more under
+// MemoryLimit (the failed try was rolled back) and reports that it did
+// (roomier), so that a delivery larger than any measured lands a little
+// slower instead of failing every pull.
+func Land[T any](ctx context.Context, l Load, land func() (T, error)) (_ T, roomier bool, err error) {
+	res, err := land()
 	if !OutOfMemory(err) {
-		return false, err
+		return res, false, err
 	}
 	if serr := setLimit(ctx, l.db, MemoryLimit); serr != nil {
-		return false, errors.Join(err, serr)
+		return res, false, errors.Join(err, serr)
 	}
-	err = land()
+	res, err = land()
 	if serr := setLimit(context.WithoutCancel(ctx), l.db, LoadingMemoryLimit); serr != nil {
 		err = errors.Join(err, serr)
 	}
-	return true, err
+	return res, true, err
 }
 
 // OutOfMemory reports whether err is DuckDB running out of memory.

@@ -16,6 +16,17 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
+// openWork opens a new working database, closed when t ends.
+func openWork(t *testing.T) *dbsql.DB {
+	t.Helper()
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "w.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
 // memoryState is what Loading and connect set: the database's cap as
 // DuckDB shows it, and the allocator's decay times (new arenas' default,
 // then arena 0's; dirty and muzzy, in ms).
@@ -46,11 +57,7 @@ func readMemoryState(t *testing.T, ctx context.Context, db *dbsql.DB) memoryStat
 
 func TestLoadingSetsMemoryAndSetsItBack(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "w.duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openWork(t)
 	// DuckDB shows the caps in MiB: 256 MB and 128 MB.
 	queries := memoryState{Limit: "244.1 MiB"}
 	if diff := cmp.Diff(queries, readMemoryState(t, ctx, db)); diff != "" {
@@ -63,7 +70,7 @@ func TestLoadingSetsMemoryAndSetsItBack(t *testing.T) {
 		loading.Defaults, loading.Arena0 = [2]int64{1000, 1000}, [2]int64{1000, 1000}
 	}
 	boom := errors.New("boom")
-	err = Loading(ctx, db, func(Load) error {
+	err := Loading(ctx, db, func(Load) error {
 		if diff := cmp.Diff(loading, readMemoryState(t, ctx, db)); diff != "" {
 			t.Errorf("while loading (-want +got):\n%s", diff)
 		}
@@ -94,12 +101,8 @@ func TestQueriesReturnFreedPages(t *testing.T) {
 		t.Skip("no DuckDB jemalloc on " + runtime.GOOS)
 	}
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "w.duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	err = Loading(ctx, db, func(Load) error {
+	db := openWork(t)
+	err := Loading(ctx, db, func(Load) error {
 		// A hash aggregate of some 100 MB, freed when the statement ends.
 		var n int64
 		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT DISTINCT i FROM range(4000000) t(i))`).Scan(&n); err != nil {
@@ -143,11 +146,7 @@ func residentMiB(t *testing.T) int64 {
 
 func TestLandTriesAgainWithTheQueriesCap(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "w.duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openWork(t)
 	limit := func() string {
 		var s string
 		if err := db.QueryRowContext(ctx, `SELECT current_setting('memory_limit')`).Scan(&s); err != nil {
@@ -174,9 +173,9 @@ func TestLandTriesAgainWithTheQueriesCap(t *testing.T) {
 			var roomier bool
 			err := Loading(ctx, db, func(l Load) error {
 				var err error
-				roomier, err = l.Land(ctx, func() error {
+				_, roomier, err = Land(ctx, l, func() (struct{}, error) {
 					limits = append(limits, limit())
-					return tc.tries[len(limits)-1]
+					return struct{}{}, tc.tries[len(limits)-1]
 				})
 				if got := limit(); got != "122.0 MiB" {
 					t.Errorf("after Land the cap is %s, want the loading one back", got)

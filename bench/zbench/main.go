@@ -203,11 +203,10 @@ func ingestFiles(ctx context.Context, dbPath, keyFile, source string, files []st
 	start := time.Now()
 	err = zsql.Loading(ctx, db, func(l zsql.Load) error {
 		for _, f := range files {
-			var res ingest.Result
-			if _, err := l.Land(ctx, func() (err error) {
-				res, err = in.IngestFile(ctx, c, f)
-				return err
-			}); err != nil {
+			res, _, err := zsql.Land(ctx, l, func() (ingest.Result, error) {
+				return in.IngestFile(ctx, c, f)
+			})
+			if err != nil {
 				return err
 			}
 			rows += res.Rows

@@ -119,11 +119,10 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 				if err != nil {
 					return err
 				}
-				var res ingest.Result
-				if _, err := l.Land(ctx, func() (err error) {
-					res, err = in.IngestFile(ctx, c, delivery)
-					return err
-				}); err != nil {
+				res, _, err := zsql.Land(ctx, l, func() (ingest.Result, error) {
+					return in.IngestFile(ctx, c, delivery)
+				})
+				if err != nil {
 					return err
 				}
 				t.files++

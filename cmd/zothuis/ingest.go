@@ -43,10 +43,8 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	failed, landed := 0, 0
 	err = zsql.Loading(ctx, db, func(l zsql.Load) error {
 		for _, path := range fs.Args() {
-			var res ingest.Result
-			roomier, err := l.Land(ctx, func() (err error) {
-				res, err = in.IngestFile(ctx, c, path)
-				return err
+			res, roomier, err := zsql.Land(ctx, l, func() (ingest.Result, error) {
+				return in.IngestFile(ctx, c, path)
 			})
 			if roomier {
 				fmt.Fprintf(e.stderr, "zothuis ingest: %s ran out of memory under %s and was tried again under %s\n", path, zsql.LoadingMemoryLimit, zsql.MemoryLimit)
