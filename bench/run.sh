@@ -78,6 +78,9 @@ timed() {
 	rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$tv")
 	cpu=$(awk -F': ' '/(User|System) time \(seconds\)/ {s+=$2} END {print s}' "$tv")
 	secs=$(awk '$1=="stage" {print $6}' "$log" | tail -1)
+	# A stage's warnings (a second try with more memory) belong beside
+	# its figures.
+	grep -h 'level=WARN' "$log" >&2 || true
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$stage" "$run" "$rows" "${secs:-$wall}" "$rss" "$wall" "$cpu" >>"$tsv"
 	printf '  %-20s run %s  %8.2f s  %8.2f s CPU  %6d MiB\n' "$stage" "$run" "${secs:-$wall}" "$cpu" $((rss / 1024)) >&2
 }

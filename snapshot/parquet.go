@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	_ "embed"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -21,8 +22,9 @@ var viewsSQL string
 
 // exportParquet writes every table and view of the snapshot file at
 // path but the migration log to NAME.parquet in a new hidden folder in
-// dir, and returns the folder.
-func exportParquet(ctx context.Context, path, dir string) (string, error) {
+// dir, and returns the folder. A statement that runs out of memory is
+// tried once more with more (zsql.Roomier), with a warning to log.
+func exportParquet(ctx context.Context, path, dir string, log *slog.Logger) (string, error) {
 	tmp, err := os.MkdirTemp(dir, ".parquet-")
 	if err != nil {
 		return "", err
@@ -65,6 +67,21 @@ func exportParquet(ctx context.Context, path, dir string) (string, error) {
 	if err != nil {
 		return tmp, err
 	}
+	// exec runs a statement of the export about relation name. A failed
+	// statement leaves nothing behind (a temporary table is not made;
+	// COPY writes its file anew), so one that ran out of memory is tried
+	// again with more.
+	exec := func(name, q string) error {
+		_, roomier, err := zsql.Roomier(ctx, conn, func() (sql.Result, error) { return conn.ExecContext(ctx, q) })
+		if roomier {
+			log.Warn("snapshot export ran out of memory and was tried again with more",
+				"relation", name, "memory_limit", zsql.RoomierMemoryLimit, "succeeded", err == nil)
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		return nil
+	}
 	// A view that other views read is computed once, into a temporary
 	// table of its name: DuckDB looks for a name among the temporary
 	// objects first, so the views that read it, and its own export, read
@@ -73,17 +90,15 @@ func exportParquet(ctx context.Context, path, dir string) (string, error) {
 	// 3.5 M youths. The snapshot file is read-only, so the table holds
 	// what the view would.
 	for _, v := range shared {
-		q := fmt.Sprintf("CREATE TEMP TABLE %s AS SELECT * FROM main.%s", zsql.QuoteIdent(v), zsql.QuoteIdent(v))
-		if _, err := conn.ExecContext(ctx, q); err != nil {
-			return tmp, fmt.Errorf("%s: %w", v, err)
+		if err := exec(v, fmt.Sprintf("CREATE TEMP TABLE %s AS SELECT * FROM main.%s", zsql.QuoteIdent(v), zsql.QuoteIdent(v))); err != nil {
+			return tmp, err
 		}
 	}
 	for _, n := range names {
 		file := filepath.Join(tmp, n+".parquet")
 		part := filepath.Join(tmp, "."+n+".parquet.part")
-		q := fmt.Sprintf("COPY (SELECT * FROM %s) TO %s (FORMAT parquet, COMPRESSION zstd)", zsql.QuoteIdent(n), zsql.QuoteLiteral(part))
-		if _, err := conn.ExecContext(ctx, q); err != nil {
-			return tmp, fmt.Errorf("%s: %w", n, err)
+		if err := exec(n, fmt.Sprintf("COPY (SELECT * FROM %s) TO %s (FORMAT parquet, COMPRESSION zstd)", zsql.QuoteIdent(n), zsql.QuoteLiteral(part))); err != nil {
+			return tmp, err
 		}
 		// DuckDB creates the file by the process umask and need not sync
 		// it; a published file is 0440 whatever that is, and durable

@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"maps"
 	"os"
 	"path/filepath"
@@ -78,6 +79,9 @@ type Options struct {
 	Now time.Time
 	// CodeVersion is the zothuis version, for snapshot_info.
 	CodeVersion string
+	// Log receives a warning when a step of the Parquet export needed a
+	// second try with more memory (zsql.Roomier); none when nil.
+	Log *slog.Logger
 }
 
 // Publish copies the working database db into dir/zothuis.duckdb by
@@ -91,6 +95,9 @@ type Options struct {
 func Publish(ctx context.Context, db *sql.DB, dir string, opt Options) (string, error) {
 	if opt.Now.IsZero() {
 		opt.Now = time.Now()
+	}
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.DiscardHandler)
 	}
 	path, err := publish(ctx, db, dir, opt)
 	if err != nil {
@@ -131,7 +138,7 @@ func publish(ctx context.Context, db *sql.DB, dir string, opt Options) (string, 
 	}
 	// The Parquet export is made from the snapshot file, so that both
 	// hold the same.
-	parquet, err := exportParquet(ctx, tmp, dir)
+	parquet, err := exportParquet(ctx, tmp, dir, opt.Log)
 	defer os.RemoveAll(parquet)
 	if err != nil {
 		return "", fmt.Errorf("parquet: %w", err)

@@ -209,11 +209,70 @@ func TestOutOfMemory(t *testing.T) {
 	if _, err := db.ExecContext(ctx, `SET temp_directory = ''`); err != nil {
 		t.Fatal(err)
 	}
-	_, err = db.ExecContext(ctx, `CREATE TABLE t AS SELECT i, repeat('x', 100) AS s FROM range(2000000) r(i)`)
+	_, err = db.ExecContext(ctx, `CREATE TABLE t AS SELECT i, repeat('x', 150) AS s FROM range(2000000) r(i)`)
 	if !OutOfMemory(err) {
 		t.Fatalf("a 200 MB table under an 8 MB cap in memory: %v; want an out-of-memory error", err)
 	}
 	if OutOfMemory(fmt.Errorf("wrapped: %w", &duckdb.Error{Type: duckdb.ErrorTypeIO})) || OutOfMemory(nil) {
 		t.Error("OutOfMemory is true for another error")
+	}
+}
+
+// TestRoomierTriesAgainWithMoreRoom runs a statement that DuckDB cannot
+// hold under MemoryLimit (a table of about 330 MB in a database in memory,
+// which cannot spill) through Roomier: the first try runs out of memory,
+// the second, under RoomierMemoryLimit, succeeds, and the cap is set back.
+func TestRoomierTriesAgainWithMoreRoom(t *testing.T) {
+	ctx := context.Background()
+	db, err := dbsql.Open("duckdb", "?memory_limit="+MemoryLimit+"&threads=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	if _, err := db.ExecContext(ctx, `SET temp_directory = ''`); err != nil {
+		t.Fatal(err)
+	}
+	limit := func() string {
+		var s string
+		if err := db.QueryRowContext(ctx, `SELECT current_setting('memory_limit')`).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	var limits []string
+	var tries []error
+	rows, roomier, err := Roomier(ctx, db, func() (int64, error) {
+		limits = append(limits, limit())
+		// Replaced whole on the second try: the first left nothing.
+		_, err := db.ExecContext(ctx, `CREATE OR REPLACE TABLE t AS SELECT i, repeat('x', 150) AS s FROM range(2000000) r(i)`)
+		tries = append(tries, err)
+		if err != nil {
+			return 0, err
+		}
+		var n int64
+		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM t`).Scan(&n); err != nil {
+			return 0, err
+		}
+		// Held in memory, the table would keep DuckDB from going back
+		// under the first cap.
+		_, err = db.ExecContext(ctx, `DROP TABLE t`)
+		return n, err
+	})
+	if err != nil {
+		t.Fatalf("Roomier: %v (tries: %v)", err, tries)
+	}
+	if len(tries) != 2 || !OutOfMemory(tries[0]) {
+		t.Fatalf("tries returned %v; want out of memory, then success", tries)
+	}
+	// DuckDB shows the caps in MiB: 256 MB and 512 MB.
+	if diff := cmp.Diff([]string{"244.1 MiB", "488.2 MiB"}, limits); diff != "" {
+		t.Errorf("caps of the tries (-want +got):\n%s", diff)
+	}
+	if !roomier || rows != 2000000 {
+		t.Errorf("roomier = %v, rows = %d; want true, 2000000", roomier, rows)
+	}
+	if got := limit(); got != "244.1 MiB" {
+		t.Errorf("after Roomier the cap is %s, want %s's back", got, MemoryLimit)
 	}
 }

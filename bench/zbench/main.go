@@ -26,6 +26,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"runtime/debug"
 	"runtime/pprof"
@@ -248,7 +249,10 @@ func publishSnapshot(ctx context.Context, dbPath, dir string) error {
 	}
 	defer db.Close()
 	start := time.Now()
-	if _, err := snapshot.Publish(ctx, db, dir, snapshot.Options{}); err != nil {
+	// A second try with more memory is part of the stage's time; the
+	// warning on stderr tells it in the stage's log.
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	if _, err := snapshot.Publish(ctx, db, dir, snapshot.Options{Log: log}); err != nil {
 		return err
 	}
 	report("snapshot", countRows(ctx, db, "jzplus"), time.Since(start))

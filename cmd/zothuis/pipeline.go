@@ -84,7 +84,7 @@ func newPipeline(cfg *config.Config, db *sql.DB, key []byte, log *slog.Logger) (
 		ResearchKey: key,
 		Pullers:     pullers,
 		Spool:       sp,
-		Publish:     publishers(cfg),
+		Publish:     publishers(cfg, log),
 		Log:         log,
 	})
 	if err != nil {
@@ -117,10 +117,10 @@ func newPuller(s config.Source, stateDir string, log *slog.Logger) (schedules.Pu
 
 // publishers are the cycle's steps after the KPI history: the research
 // snapshot and the dashboard.
-func publishers(cfg *config.Config) []schedules.Publisher {
+func publishers(cfg *config.Config, log *slog.Logger) []schedules.Publisher {
 	return []schedules.Publisher{
 		func(ctx context.Context, db *sql.DB, month time.Time) error {
-			_, err := snapshot.Publish(ctx, db, filepath.Join(cfg.Paths.Out, "research"), snapshot.Options{KeepMonths: cfg.Snapshot.KeepMonths, CodeVersion: buildVersion()})
+			_, err := snapshot.Publish(ctx, db, filepath.Join(cfg.Paths.Out, "research"), snapshot.Options{KeepMonths: cfg.Snapshot.KeepMonths, CodeVersion: buildVersion(), Log: log})
 			return err
 		},
 		// The dashboard of the report month and the 11 before it, so the

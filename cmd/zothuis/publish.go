@@ -35,7 +35,7 @@ func runPublish(ctx context.Context, e *env, args []string) error {
 	if _, err := kpi.Refresh(ctx, db, cfg, time.Now()); err != nil {
 		return err
 	}
-	path, err := snapshot.Publish(ctx, db, filepath.Join(*out, "research"), snapshot.Options{KeepMonths: *keep, CodeVersion: buildVersion()})
+	path, err := snapshot.Publish(ctx, db, filepath.Join(*out, "research"), snapshot.Options{KeepMonths: *keep, CodeVersion: buildVersion(), Log: e.log})
 	if err != nil {
 		return err
 	}
