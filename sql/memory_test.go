@@ -27,6 +27,33 @@ func openWork(t *testing.T) *dbsql.DB {
 	return db
 }
 
+// openInMemory opens a database in memory under the cap limit, with one
+// thread and one connection and no temporary folder, so that it cannot
+// spill: what does not fit runs DuckDB out of memory.
+func openInMemory(t *testing.T, limit string) *dbsql.DB {
+	t.Helper()
+	db, err := dbsql.Open("duckdb", "?memory_limit="+limit+"&threads=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	db.SetMaxOpenConns(1)
+	if _, err := db.ExecContext(context.Background(), `SET temp_directory = ''`); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// memoryLimit is db's cap as DuckDB shows it (in MiB).
+func memoryLimit(t *testing.T, ctx context.Context, db *dbsql.DB) string {
+	t.Helper()
+	var s string
+	if err := db.QueryRowContext(ctx, `SELECT current_setting('memory_limit')`).Scan(&s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 // memoryState is what Loading and connect set: the database's cap as
 // DuckDB shows it, and the allocator's decay times (new arenas' default,
 // then arena 0's; dirty and muzzy, in ms).
@@ -147,13 +174,7 @@ func residentMiB(t *testing.T) int64 {
 func TestLandTriesAgainWithTheQueriesCap(t *testing.T) {
 	ctx := context.Background()
 	db := openWork(t)
-	limit := func() string {
-		var s string
-		if err := db.QueryRowContext(ctx, `SELECT current_setting('memory_limit')`).Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
+	limit := func() string { return memoryLimit(t, ctx, db) }
 	oom := &duckdb.Error{Type: duckdb.ErrorTypeOutOfMemory, Msg: "Out of Memory Error: failed to allocate"}
 	other := &duckdb.Error{Type: duckdb.ErrorTypeIO, Msg: "IO Error: disk full"}
 	for _, tc := range []struct {
@@ -200,16 +221,8 @@ func TestLandTriesAgainWithTheQueriesCap(t *testing.T) {
 // cannot spill.
 func TestOutOfMemory(t *testing.T) {
 	ctx := context.Background()
-	db, err := dbsql.Open("duckdb", "?memory_limit=8MB&threads=1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	db.SetMaxOpenConns(1)
-	if _, err := db.ExecContext(ctx, `SET temp_directory = ''`); err != nil {
-		t.Fatal(err)
-	}
-	_, err = db.ExecContext(ctx, `CREATE TABLE t AS SELECT i, repeat('x', 150) AS s FROM range(2000000) r(i)`)
+	db := openInMemory(t, "8MB")
+	_, err := db.ExecContext(ctx, `CREATE TABLE t AS SELECT i, repeat('x', 100) AS s FROM range(2000000) r(i)`)
 	if !OutOfMemory(err) {
 		t.Fatalf("a 200 MB table under an 8 MB cap in memory: %v; want an out-of-memory error", err)
 	}
@@ -224,22 +237,8 @@ func TestOutOfMemory(t *testing.T) {
 // the second, under RoomierMemoryLimit, succeeds, and the cap is set back.
 func TestRoomierTriesAgainWithMoreRoom(t *testing.T) {
 	ctx := context.Background()
-	db, err := dbsql.Open("duckdb", "?memory_limit="+MemoryLimit+"&threads=1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	db.SetMaxOpenConns(1)
-	if _, err := db.ExecContext(ctx, `SET temp_directory = ''`); err != nil {
-		t.Fatal(err)
-	}
-	limit := func() string {
-		var s string
-		if err := db.QueryRowContext(ctx, `SELECT current_setting('memory_limit')`).Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
+	db := openInMemory(t, MemoryLimit)
+	limit := func() string { return memoryLimit(t, ctx, db) }
 	var limits []string
 	var tries []error
 	rows, roomier, err := Roomier(ctx, db, func() (int64, error) {
