@@ -2,10 +2,10 @@
 // migrations, embedded (never edited once landed; a change is a new
 // migration), Open, which brings a database up to them, the memory DuckDB
 // may take (MemoryLimit, Loading while deliveries land, Roomier for a
-// query that ran out of it), and copying,
-// backing up and restoring a database. The statements a package runs live
-// next to its code (ingest/sql, kpi/sql, ...). Import it under one alias
-// where database/sql is also used:
+// query that ran out of it), and copying, backing up and restoring a
+// database. The statements a package runs live next to its code
+// (ingest/sql, kpi/sql, ...). Import it under one alias where
+// database/sql is also used:
 //
 //	import zsql "github.com/zothuis/zothuis/sql"
 package sql
