@@ -24,6 +24,11 @@
 #                 landing on the history computed before it (wall time of
 #                 four zbench ingest processes), then the history brought
 #                 up to date (kpi.Refresh, only the months they can change)
+#   month         the same month as operations run it, in one process: zothuis
+#                 run on the history computed before it, pulling the latest
+#                 delivery of each source from an inbox, then the cycle
+#                 (KPIs, dashboard, research snapshot, metrics), when this
+#                 zothuis has the run command
 #
 # and prints medians, ratios to the anchors and peak memory as a Markdown
 # table (also written to DIR/results.md; raw timings in DIR/results.tsv;
@@ -52,6 +57,8 @@ mkdir -p "$out/bin"
 out=$(cd "$out" && pwd)
 umask 077 # raw exports hold (synthetic) BSNs
 
+# shellcheck source=bench/config.sh
+source "$repo/bench/config.sh"
 zothuis=${ZOTHUIS:-$out/bin/zothuis}
 zbench=${ZBENCH:-$out/bin/zbench}
 if [[ -z ${ZOTHUIS:-} && $summary_only == 0 ]]; then (cd "$repo" && go build -o "$zothuis" ./cmd/zothuis); fi
@@ -61,6 +68,8 @@ sources=(jgz verzuim toegang jzplus) # cycle order: signals before placements
 month=$(date -u -d "$(date -u +%Y-%m-01) -1 month" +%Y-%m)
 has_dashboard=0
 [[ $("$zothuis" help 2>&1) == *" dashboard "* ]] && has_dashboard=1
+has_run=0
+[[ $("$zothuis" help 2>&1) == *" run "* ]] && has_run=1
 tsv=$out/results.tsv
 [[ $summary_only == 1 ]] || : >"$tsv"
 
@@ -155,11 +164,36 @@ for r in $(seq 1 "$runs"); do
 			last+=("$s" "${files[n-1]}")
 		done
 		"$zbench" history "$inc" >/dev/null
+		# The month stage starts from this state too: a copy of it as
+		# the working database of a configuration whose inboxes hold
+		# the latest deliveries (older than the inbox's settle time).
+		mdir=$out/month
+		rm -rf "$mdir"
+		if [[ $has_run == 1 ]]; then
+			bench_config "$mdir" "$out/research.key"
+			cp "$inc" "$mdir/work.duckdb"
+			for ((i = 0; i < ${#last[@]}; i += 2)); do
+				bench_inbox "$mdir" "${last[i]}"
+				cp "${last[i+1]}" "$mdir/inbox/${last[i]}/"
+				touch -d '-1 minute' "$mdir/inbox/${last[i]}"/*
+			done
+		fi
 		irows=0
 		for ((i = 0; i < ${#last[@]}; i += 2)); do irows=$((irows + $(wc -l <"${last[i+1]}") - 1)); done
 		timed increment_ingest "$r" "$irows" bash -c 'set -e; for ((i = 1; i < $#; i += 2)); do j=$((i + 1)); "$zbench" ingest "$inc" "$out/research.key" "${!i}" "${!j}" >/dev/null; done' _ "${last[@]}"
 		timed increment_history "$r" 0 "$zbench" increment "$inc"
 		rm -f "$inc" "$inc.wal"
+		if [[ $has_run == 1 ]]; then
+			timed month "$r" 0 "$zothuis" run --config "$mdir/zothuis.yaml"
+			# A month that landed nothing would time a cycle alone.
+			landed=$(grep -c 'msg="delivery landed"' "$out/stage.log" || true)
+			if ((landed != ${#last[@]} / 2)); then
+				echo "month: $landed of $((${#last[@]} / 2)) deliveries landed" >&2
+				cat "$out/stage.log" >&2
+				exit 1
+			fi
+			rm -rf "$mdir"
+		fi
 	fi
 done
 
@@ -214,5 +248,6 @@ done
 		printf "- pseudonymize, all sources: %.0f rows/s = %.2f of raw HMAC-SHA256 (%.0f/s, one core)\n", total / ps, (total / ps) / (rows["hmac"] / median("hmac")), rows["hmac"] / median("hmac")
 		printf "- ingest, all sources: %.1f s = %.2f x DuckDB read_csv of the same files (%.1f s)\n", ing, ing / anc, anc
 		printf "- cycle (ingest of all sources + KPI history + dashboard + snapshot): %.1f s; peak RSS of its stages %.0f MiB\n", cycle, maxrss / 1024
+		if ("month" in seen) printf "- a month in one process (zothuis run: the latest delivery of each source pulled and landed on the history, then KPIs, dashboard, research snapshot, metrics): %.1f s; peak RSS %.0f MiB\n", median("month"), rss["month"] / 1024
 	}' "$tsv"
 } | tee "$out/results.md"
