@@ -14,8 +14,9 @@
 # and the process's resident memory (VmRSS) and peak (VmHWM), and fails
 # when the daemon logged an error. A database without a cycle on record
 # gets one at start (the catch-up), so the process runs three cycles.
-# Set ZOTHUIS or ZBENCH to the binaries (default: DIR/bin, as run.sh
-# builds them).
+# The daemon listens on 127.0.0.1:19617 and its administration address on
+# 127.0.0.1:19618; the script fails when it cannot. Set ZOTHUIS or ZBENCH
+# to the binaries (default: DIR/bin, as run.sh builds them).
 set -euo pipefail
 umask 077
 # shellcheck source=bench/config.sh
