@@ -1,5 +1,6 @@
 # bench/config.sh — the zothuis configuration under which bench/run.sh
-# (its month stage) and bench/months.sh run months; sourced by both.
+# (its month stage) and bench/months.sh run months, and how they deliver
+# into its inboxes; sourced by both.
 
 # bench_config DIR KEY [YAML...]: writes DIR/zothuis.yaml: the working
 # database DIR/work.duckdb, outputs, spool and backups in DIR, research key
@@ -26,4 +27,12 @@ bench_inbox() {
 	printf '  - source: %s\n' "$source" >>"$dir/zothuis.yaml"
 	[[ -z ${3:-} ]] || printf '    schedule: "%s"\n' "$3" >>"$dir/zothuis.yaml"
 	printf '    inbox:\n      dir: %s/inbox/%s\n      settle: 1s\n' "$dir" "$source" >>"$dir/zothuis.yaml"
+}
+
+# bench_drop DIR SOURCE FILE: puts the delivery FILE into SOURCE's inbox,
+# dated a minute back, so that it has settled (bench_inbox's 1 s) when
+# the next pull looks.
+bench_drop() {
+	cp "$3" "$1/inbox/$2/"
+	touch -d '-1 minute' "$1/inbox/$2/$(basename "$3")"
 }

@@ -54,8 +54,7 @@ for m in 1 2; do
 	for s in "${sources[@]}"; do
 		files=("$dir"/pseudo/"$s"/*.csv)
 		n=${#files[@]}
-		cp "${files[n-3+m]}" "$w/inbox/$s/"
-		touch -d '-1 minute' "$w/inbox/$s"/*
+		bench_drop "$w" "$s" "${files[n-3+m]}"
 	done
 	t0=$(date +%s.%N)
 	wait_for $((4 * m)) 'msg="delivery landed"'

@@ -66,10 +66,11 @@ if [[ -z ${ZBENCH:-} && $summary_only == 0 ]]; then (cd "$repo" && go build -o "
 
 sources=(jgz verzuim toegang jzplus) # cycle order: signals before placements
 month=$(date -u -d "$(date -u +%Y-%m-01) -1 month" +%Y-%m)
+commands=$("$zothuis" help 2>&1)
 has_dashboard=0
-[[ $("$zothuis" help 2>&1) == *" dashboard "* ]] && has_dashboard=1
+[[ $commands == *" dashboard "* ]] && has_dashboard=1
 has_run=0
-[[ $("$zothuis" help 2>&1) == *" run "* ]] && has_run=1
+[[ $commands == *" run "* ]] && has_run=1
 tsv=$out/results.tsv
 [[ $summary_only == 1 ]] || : >"$tsv"
 
@@ -174,8 +175,7 @@ for r in $(seq 1 "$runs"); do
 			cp "$inc" "$mdir/work.duckdb"
 			for ((i = 0; i < ${#last[@]}; i += 2)); do
 				bench_inbox "$mdir" "${last[i]}"
-				cp "${last[i+1]}" "$mdir/inbox/${last[i]}/"
-				touch -d '-1 minute' "$mdir/inbox/${last[i]}"/*
+				bench_drop "$mdir" "${last[i]}" "${last[i+1]}"
 			done
 		fi
 		irows=0
