@@ -57,7 +57,7 @@ for m in 1 2; do
 		bench_drop "$w" "$s" "${files[n-3+m]}"
 	done
 	t0=$(date +%s.%N)
-	wait_for $((4 * m)) 'msg="delivery landed"'
+	wait_for $((4 * m)) "$bench_landed"
 	t1=$(date +%s.%N)
 	"$zothuis" trigger --config "$w/zothuis.yaml" cycle >/dev/null
 	wait_for $((1 + m)) 'msg="job done" job=cycle'

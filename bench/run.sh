@@ -186,7 +186,7 @@ for r in $(seq 1 "$runs"); do
 		if [[ $has_run == 1 ]]; then
 			timed month "$r" 0 "$zothuis" run --config "$mdir/zothuis.yaml"
 			# A month that landed nothing would time a cycle alone.
-			landed=$(grep -c 'msg="delivery landed"' "$out/stage.log" || true)
+			landed=$(grep -c "$bench_landed" "$out/stage.log" || true)
 			if ((landed != ${#last[@]} / 2)); then
 				echo "month: $landed of $((${#last[@]} / 2)) deliveries landed" >&2
 				cat "$out/stage.log" >&2

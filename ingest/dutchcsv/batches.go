@@ -65,12 +65,6 @@ func (u *Reuse) get(size int) Batch {
 	return Batch{Records: make([]Record, 0, size)}
 }
 
-// slotted is a RecordReader that carves the fields of records from slots
-// it is given: a *Reader, or a type that embeds one.
-type slotted interface {
-	useSlots(s []string, records int) []string
-}
-
 // useSlots makes the fields of the records read next come from s, or, for
 // s nil, from slots of the Reader's own. It returns s, or when s is nil and
 // records > 0, new slots for that many records of the header's width (a
@@ -84,11 +78,10 @@ func (r *Reader) useSlots(s []string, records int) []string {
 }
 
 // ReadBatchesReusing is ReadBatches reading into the memory of batches
-// given back to u (nil: none). When r is a *Reader (or embeds one) the
-// fields of a batch's records are carved from memory that travels with
-// the batch.
+// given back to u (nil: none). When r is a *Reader the fields of a
+// batch's records are carved from memory that travels with the batch.
 func ReadBatchesReusing(r RecordReader, size int, u *Reuse, emit func(Batch) error) error {
-	sr, _ := r.(slotted)
+	sr, _ := r.(*Reader)
 	if u == nil {
 		sr = nil
 	}
