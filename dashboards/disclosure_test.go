@@ -833,3 +833,40 @@ func checkMonthAgainstRaw(t *testing.T, ex *exactValues, cfg *config.Config, dir
 	}
 	return c.small
 }
+
+// TestPublishRatio checks the ratios the dashboard counts itself (rows in
+// quarantine) against the rules kpi.Publish applies to a KPI, including a
+// share whose rounded counts would pin the exact ones: at threshold 6, 6
+// of 12 rows would read 10/10 = 100 %.
+func TestPublishRatio(t *testing.T) {
+	type shown struct {
+		Value                  *float64
+		Reason                 kpi.Reason
+		Numerator, Denominator kpi.Count
+		Bound                  *kpi.Bound
+	}
+	f := func(v float64) *float64 { return &v }
+	tests := []struct {
+		threshold, num, den int
+		want                shown
+	}{
+		{6, 6, 12, shown{Reason: kpi.Protected, Numerator: kpi.Count{Reason: kpi.Protected}, Denominator: kpi.Count{Value: 10}}},
+		{6, 6, 13, shown{Value: f(0.67), Numerator: kpi.Count{Value: 10}, Denominator: kpi.Count{Value: 15}}},
+		{10, 12, 30, shown{Value: f(0.33), Numerator: kpi.Count{Value: 10}, Denominator: kpi.Count{Value: 30}}},
+		{10, 5, 30, shown{Reason: kpi.SmallNumerator, Numerator: kpi.Count{Reason: kpi.SmallNumerator}, Denominator: kpi.Count{Value: 30},
+			Bound: &kpi.Bound{Value: 0.34, Upper: true}}},
+		{10, 25, 30, shown{Reason: kpi.SmallComplement, Numerator: kpi.Count{Reason: kpi.SmallComplement}, Denominator: kpi.Count{Value: 30},
+			Bound: &kpi.Bound{Value: 0.66}}},
+		{10, 5, 8, shown{Reason: kpi.SmallBasis, Numerator: kpi.Count{Reason: kpi.SmallBasis}, Denominator: kpi.Count{Reason: kpi.Small}}},
+	}
+	for _, tt := range tests {
+		p, err := disclosure.New(tt.threshold)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := publishRatio(p, tt.num, tt.den)
+		if diff := cmp.Diff(tt.want, shown{got.Value, got.Reason, got.Numerator, got.Denominator, got.Bound}); diff != "" {
+			t.Errorf("threshold %d: publishRatio(%d, %d) (-want +got):\n%s", tt.threshold, tt.num, tt.den, diff)
+		}
+	}
+}

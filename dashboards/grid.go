@@ -561,16 +561,20 @@ func publishCount(p disclosure.Policy, n int) kpi.Count {
 // publishRatio publishes a ratio the dashboard counts itself (rows in
 // quarantine of rows delivered) under the rules kpi.Publish applies to a
 // KPI: a value only where numerator, complement and denominator are at
-// least the threshold, from the published counts; a bound where only one
-// side is small; the numerator withheld with the value.
+// least the threshold and the published counts do not pin the exact ones
+// (disclosure.Policy.Pinned), from the published counts; a bound where
+// only one side is small; the numerator withheld with the value.
 func publishRatio(p disclosure.Policy, num, den int) kpi.Figure {
 	f := kpi.Figure{KPI: kpi.KPI{Kind: kpi.KindRatio}, Denominator: publishCount(p, den)}
 	smallNum, smallComp := p.Small(num), p.Small(den-num)
 	switch {
-	case f.Denominator.Shown() && !smallNum && !smallComp:
+	case f.Denominator.Shown() && !smallNum && !smallComp && !p.Pinned(num, f.Denominator.Value):
 		f.Numerator = publishCount(p, num)
 		f.Value = ptr(disclosure.Ratio(f.Numerator.Value, f.Denominator.Value))
 		return f
+	case f.Denominator.Shown() && !smallNum && !smallComp:
+		// Shown, 6 of 12 rows would read 10/10 = 100 % at threshold 6.
+		f.Reason = kpi.Protected
 	case !f.Denominator.Shown() || smallNum && smallComp:
 		f.Reason = kpi.SmallBasis
 	case smallNum:

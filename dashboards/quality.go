@@ -31,6 +31,8 @@ func quarantineWhy(r kpi.Reason, threshold int) string {
 		return "niet getoond: minder dan " + t + " rijen in quarantaine"
 	case kpi.SmallComplement:
 		return "niet getoond: minder dan " + t + " rijen opgenomen"
+	case kpi.Protected:
+		return kpi.Protected.Dutch(threshold)
 	}
 	return "niet getoond: te weinig rijen geleverd"
 }

@@ -12,7 +12,8 @@
 //     never below T.
 //   - A ratio is published only where its numerator, its complement and
 //     its denominator are all at least T, and its value is the published
-//     numerator over the published denominator. Where only one side is
+//     numerator over the published denominator; not where those published
+//     counts would pin the exact ones (Pinned). Where only one side is
 //     below T, a bound that the published counts imply may be shown.
 //   - A median is published in whole weeks, only over a published area
 //     with at least T values behind it.
@@ -123,6 +124,24 @@ func (p Policy) UpperBound(pubDen int) float64 {
 // rounded down to 0.01.
 func (p Policy) LowerBound(pubDen int) float64 {
 	return math.Floor((1-float64(p.Threshold)/float64(pubDen))*100+epsilon) / 100
+}
+
+// Pinned says whether a ratio of the true numerator num over the
+// published denominator pubDen, both sides at least the threshold, would
+// give its exact counts away if shown: a reader knows the complement is at
+// least T, so where the largest denominator and the smallest numerator
+// that the published counts stand for are at most T apart, only that
+// pair is left. It happens only for a threshold that is not a multiple of
+// 5, where it is also what keeps a published 10/10 = 1.00 from standing
+// for 6 of 12 (threshold 6). Every output that shows a ratio asks here.
+func (p Policy) Pinned(num, pubDen int) bool {
+	pubNum, ok := p.Count(num)
+	if !ok {
+		return false
+	}
+	numLo, _ := p.Interval(pubNum)
+	_, denHi := p.Interval(pubDen)
+	return denHi-numLo <= p.Threshold
 }
 
 // epsilon keeps a bound that is a whole percentage in exact arithmetic

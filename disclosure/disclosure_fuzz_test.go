@@ -46,11 +46,13 @@ func FuzzCount(f *testing.F) {
 
 // FuzzRatio publishes a ratio of any numerator and denominator as package
 // kpi does and checks: a value only where numerator, complement and
-// denominator are at least the threshold; the value is the published
-// numerator over the published denominator to 0.01, in [0, 1], and 0 or 1
-// only over a published denominator of 200 or more (where both sides at
-// least T can still round to 0.00 or 1.00); where only one side is small,
-// the bound of the published denominator holds for the truth.
+// denominator are at least the threshold and the published counts do not
+// pin the exact ones (Pinned; where they do, the counts they stand for
+// leave only the truth); the value is the published numerator over the
+// published denominator to 0.01, in [0, 1], and 0 or 1 only over a
+// published denominator of 200 or more (where both sides at least T can
+// still round to 0.00 or 1.00); where only one side is small, the bound
+// of the published denominator holds for the truth.
 func FuzzRatio(f *testing.F) {
 	for _, s := range [][3]int{{10, 12, 17}, {10, 3, 9}, {5, 3, 9}, {15, 7, 14}, {10, 0, 0}, {10, 1, 200}, {10, 9, 19}, {10, 10, 19}, {12, 12, 24}} {
 		f.Add(s[0], s[1], s[2])
@@ -70,6 +72,13 @@ func FuzzRatio(f *testing.F) {
 		}
 		exact := float64(num) / float64(den)
 		switch {
+		case !smallNum && !smallComp && p.Pinned(num, pubDen):
+			pubNum, _ := p.Count(num)
+			lo, _ := p.Interval(pubNum)
+			_, hi := p.Interval(pubDen)
+			if lo != num || hi != den {
+				t.Fatalf("threshold %d: %d/%d withheld as pinned, but %d/%d stands for %d.. of ..%d", threshold, num, den, pubNum, pubDen, lo, hi)
+			}
 		case !smallNum && !smallComp:
 			pubNum, ok := p.Count(num)
 			if !ok {

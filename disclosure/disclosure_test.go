@@ -565,3 +565,48 @@ func TestInterval(t *testing.T) {
 		}
 	}
 }
+
+// TestPinned checks which shown ratios would give their exact counts
+// away, and that every pinned one does: the smallest numerator and the
+// largest denominator its published counts stand for are the true ones.
+func TestPinned(t *testing.T) {
+	tests := []struct {
+		threshold, num, den int
+		want                bool
+	}{
+		{6, 6, 12, true},   // 10/10 = 1.00 would stand for 6 of 12
+		{6, 6, 13, false},  // 10/15: 6–12 of 13–17
+		{9, 28, 37, true},  // 30/35: 28 of 37 is the only pair 9 apart
+		{9, 27, 37, false}, // 25/35
+		{10, 10, 20, false},
+		{10, 12, 22, false},
+		{10, 5, 30, false}, // a small numerator is withheld, not pinned
+	}
+	for _, tt := range tests {
+		p := mustPolicy(t, tt.threshold)
+		pubDen, ok := p.Count(tt.den)
+		if !ok {
+			t.Fatalf("threshold %d: denominator %d withheld", tt.threshold, tt.den)
+		}
+		if got := p.Pinned(tt.num, pubDen); got != tt.want {
+			t.Errorf("threshold %d: Pinned(%d, %d) (denominator %d) = %v, want %v", tt.threshold, tt.num, pubDen, tt.den, got, tt.want)
+		}
+	}
+	for threshold := MinThreshold; threshold <= 25; threshold++ {
+		p := mustPolicy(t, threshold)
+		for den := 2 * threshold; den <= 300; den++ {
+			pubDen, _ := p.Count(den)
+			for num := threshold; num <= den-threshold; num++ {
+				if !p.Pinned(num, pubDen) {
+					continue
+				}
+				pubNum, _ := p.Count(num)
+				lo, _ := p.Interval(pubNum)
+				_, hi := p.Interval(pubDen)
+				if lo != num || hi != den {
+					t.Fatalf("threshold %d: %d of %d pinned, but %d/%d stands for %d.. of ..%d", threshold, num, den, pubNum, pubDen, lo, hi)
+				}
+			}
+		}
+	}
+}

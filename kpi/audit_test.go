@@ -43,7 +43,7 @@ func TestPublishRandomTreesAudited(t *testing.T) {
 		// two withheld ones are 0.
 		{10, [][]int{{38, 23, 23, 0, 0, 58}}, [][]int{{32, 7, 8, 0, 0, 1}}},
 		// A shown ratio's complement of at least 9 meets the rounding:
-		// region 37 of which 28 (published 35 and 30); pinsItself keeps
+		// region 37 of which 28 (published 35 and 30); Policy.Pinned keeps
 		// such a ratio back, audit or not.
 		{9, [][]int{{36, 1, 0}}, [][]int{{27, 1, 0}}},
 	}

@@ -312,7 +312,7 @@ func decide(rep *Report, policy disclosure.Policy, cfg *config.Config, tree Tree
 			}
 			withheld := make([]bool, len(num))
 			for i := range num {
-				withheld[i] = !den[i].Shown() || rule.ratioSides && (policy.Small(num[i]) || policy.Small(dens[i]-num[i]) || pinsItself(policy, num[i], den[i].Value))
+				withheld[i] = !den[i].Shown() || rule.ratioSides && (policy.Small(num[i]) || policy.Small(dens[i]-num[i]) || policy.Pinned(num[i], den[i].Value))
 			}
 			// One pattern for numerator and complement: a ratio shows
 			// both or neither, so a withheld numerator is a withheld
@@ -374,21 +374,6 @@ func decide(rep *Report, policy disclosure.Policy, cfg *config.Config, tree Tree
 		p.Outside = Count{Reason: Small}
 	}
 	return p
-}
-
-// pinsItself says whether a shown ratio would give its exact counts away:
-// a reader knows its complement is at least the threshold, and where the
-// largest denominator and the smallest numerator the published counts
-// stand for are exactly the threshold apart, only that pair is left. It
-// happens only for a threshold that is not a multiple of 5.
-func pinsItself(policy disclosure.Policy, num, pubDen int) bool {
-	pubNum, ok := policy.Count(num)
-	if !ok {
-		return false
-	}
-	numLo, _ := policy.Interval(pubNum)
-	_, denHi := policy.Interval(pubDen)
-	return denHi-numLo <= policy.Threshold
 }
 
 // GlidePath is where a KPI of an area should stand in month m on the
