@@ -610,3 +610,61 @@ func TestPinned(t *testing.T) {
 		}
 	}
 }
+
+// TestPins checks which withheld cells the published figures pin to one
+// value, on the combinations the rules leave open.
+func TestPins(t *testing.T) {
+	shown := func(v int) Cell { return Cell{Value: v} }
+	held := func(v int) Cell { return Cell{Value: v, Withheld: true} }
+	tests := []struct {
+		name   string
+		cells  []Cell
+		marked []bool
+		want   []int
+	}{{
+		// 63 (published 65: 63 to 67) = three parts of 12 (published
+		// 10: at most 12) + three marked "<10": each of those is 9.
+		name:   "whole at the bottom, shown parts at the top",
+		cells:  []Cell{shown(63), shown(12), shown(12), shown(12), held(9), held(9), held(9)},
+		marked: []bool{false, false, false, false, true, true, true},
+		want:   []int{4, 5, 6},
+	}, {
+		name:   "the same without the marks",
+		cells:  []Cell{shown(63), shown(12), shown(12), shown(12), held(9), held(9), held(9)},
+		marked: make([]bool, 7),
+	}, {
+		// 20 (18 to 22) over two parts marked "<10": both 9.
+		name:   "two small parts of a small whole",
+		cells:  []Cell{shown(18), held(9), held(9)},
+		marked: []bool{false, true, true},
+		want:   []int{1, 2},
+	}, {
+		// 52 (published 50: at most 52) = four parts of 13 (published 15:
+		// at least 13) + two withheld: both 0, marks or not.
+		name:   "whole at the top, shown parts at the bottom",
+		cells:  []Cell{shown(52), shown(13), shown(13), shown(13), shown(13), held(0), held(0)},
+		marked: make([]bool, 7),
+		want:   []int{5, 6},
+	}, {
+		name:   "nothing to pin",
+		cells:  []Cell{shown(65), shown(12), shown(12), shown(12), held(9), held(9), held(11)},
+		marked: []bool{false, false, false, false, true, true, false},
+	}}
+	p := mustPolicy(t, 10)
+	for _, tt := range tests {
+		rel := []Relation{{Whole: 0}}
+		for i := 1; i < len(tt.cells); i++ {
+			rel[0].Parts = append(rel[0].Parts, i)
+		}
+		got, err := p.Pins(tt.cells, tt.marked, rel)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("%s: Pins (-want +got):\n%s", tt.name, diff)
+		}
+	}
+	if _, err := p.Pins([]Cell{shown(20)}, []bool{false}, []Relation{{Whole: 0, Parts: []int{3}}}); !errors.Is(err, ErrRelation) {
+		t.Errorf("a relation out of range: %v, want ErrRelation", err)
+	}
+}
