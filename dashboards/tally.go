@@ -24,7 +24,7 @@ type keyRelation struct {
 // over every additive relation, within an area (a total and its parts)
 // and across areas (all = the regions), and then, as kpi.Publish's
 // release audit does, no withheld count left that the published ones pin
-// to one value (disclosure.Policy.Pins, unpin). Placements of
+// to one value (disclosure.Policy.Release). Placements of
 // municipalities no region lists are in no area (routes.sql leaves them
 // out).
 type tally struct {
@@ -91,6 +91,11 @@ func (t *tally) publish(p disclosure.Policy, totals map[kpi.Area]kpi.Count) map[
 		for ki, k := range t.keys {
 			v := t.raw[a][k]
 			withheld := !totals[a].Shown() || k != totalKey && p.Small(v)
+			if k == totalKey && totals[a].Shown() {
+				// The total as shown: a published count rounds to itself,
+				// so the audit below reads the interval a reader sees.
+				v = totals[a].Value
+			}
 			cells[idx(ai, ki)] = disclosure.Cell{Value: v, Withheld: withheld}
 		}
 	}
@@ -114,30 +119,21 @@ func (t *tally) publish(p disclosure.Policy, totals map[kpi.Area]kpi.Count) map[
 		rels = append(rels, rel)
 	}
 	// A withheld cell is marked "<T" where its own value is small (an
-	// area's withheld total as kpi.Publish marked it), unless a mark is
-	// dropped below.
-	marked := make([]bool, len(cells))
-	dropped := make([]bool, len(cells))
-	for {
-		if err := disclosure.Complement(cells, rels); err != nil {
-			panic(err) // the tally made the relations: its indexes are in range
+	// area's withheld total as kpi.Publish marked it), unless Release
+	// drops the mark.
+	small := func(i int) bool {
+		if i%nk == 0 {
+			return totals[t.areas[i/nk]].Reason == kpi.Small
 		}
-		for ai, a := range t.areas {
-			for ki := range t.keys {
-				i := idx(ai, ki)
-				small := p.Small(cells[i].Value)
-				if ki == 0 {
-					small = totals[a].Reason == kpi.Small
-				}
-				marked[i] = cells[i].Withheld && small && !dropped[i]
-			}
-		}
-		pins, err := p.Pins(cells, marked, rels)
-		if err != nil {
-			panic(err) // shown cells are published counts, indexes in range
-		}
-		if len(pins) == 0 || !unpin(cells, marked, dropped, rels, pins) {
-			break
+		return p.Small(cells[i].Value)
+	}
+	marked, err := p.Release(cells, rels, small)
+	if err != nil {
+		// disclosure.ErrPinned, not seen: withhold every part, unmarked,
+		// rather than show one a reader could work back.
+		marked = make([]bool, len(cells))
+		for i := range cells {
+			cells[i].Withheld = cells[i].Withheld || i%nk != 0
 		}
 	}
 	out := map[kpi.Area]map[string]kpi.Count{}
@@ -157,52 +153,6 @@ func (t *tally) publish(p disclosure.Policy, totals map[kpi.Area]kpi.Count) map[
 		}
 	}
 	return out
-}
-
-// unpin widens what the published figures say about the pinned cells, as
-// kpi.Publish's release audit does: first it drops the marks ("<10" shown
-// as "–") of the withheld parts in every relation of a pinned cell, and
-// where no mark is left to drop, it withholds the smallest open part of
-// such a relation (never its whole). It reports whether it changed
-// anything.
-func unpin(cells []disclosure.Cell, marked, dropped []bool, rels []disclosure.Relation, pins []int) bool {
-	involves := func(r disclosure.Relation, c int) bool { return r.Whole == c || slices.Contains(r.Parts, c) }
-	changed := false
-	for _, c := range pins {
-		for _, r := range rels {
-			if !involves(r, c) {
-				continue
-			}
-			for _, i := range r.Parts {
-				if marked[i] && !dropped[i] {
-					dropped[i], changed = true, true
-				}
-			}
-		}
-	}
-	if changed {
-		return true
-	}
-	for _, c := range pins {
-		for _, r := range rels {
-			if !involves(r, c) {
-				continue
-			}
-			open := slices.DeleteFunc(slices.Clone(r.Parts), func(i int) bool { return cells[i].Withheld })
-			if len(open) == 0 {
-				continue
-			}
-			next := slices.MinFunc(open, func(a, b int) int {
-				if d := cells[a].Value - cells[b].Value; d != 0 {
-					return d
-				}
-				return a - b
-			})
-			cells[next].Withheld = true
-			return true
-		}
-	}
-	return false
 }
 
 // stage is one step of the route to placement.

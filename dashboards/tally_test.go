@@ -116,14 +116,7 @@ func TestTallyNoPinsRandom(t *testing.T) {
 				raw[kpi.All()] += n
 			}
 		}
-		totals := map[kpi.Area]kpi.Count{}
-		for _, a := range areas {
-			if v, ok := p.Count(raw[a]); ok {
-				totals[a] = kpi.Count{Value: v}
-			} else {
-				totals[a] = kpi.Count{Reason: kpi.Small}
-			}
-		}
+		totals := publishedTotals(p, areas, raw)
 		out := tl.publish(p, totals)
 		for _, a := range areas {
 			for _, b := range signalBins() {
@@ -168,18 +161,25 @@ func TestRouteTallyNoPinsRandom(t *testing.T) {
 			raw[kpi.Area{Type: kpi.AreaRegion, Key: rt.Region}] += rt.Placements
 			raw[kpi.All()] += rt.Placements
 		}
-		totals := map[kpi.Area]kpi.Count{}
-		for _, a := range areas {
-			if v, ok := p.Count(raw[a]); ok {
-				totals[a] = kpi.Count{Value: v}
-			} else {
-				totals[a] = kpi.Count{Reason: kpi.Small}
-			}
-		}
+		totals := publishedTotals(p, areas, raw)
 		tl := routeTally(areas, rs, routeStages(rs))
 		out := tl.publish(p, totals)
 		if pins := publishedPins(t, p, tl, out); len(pins) > 0 {
 			t.Fatalf("threshold %d: published cells %v are pinned", p.Threshold, pins)
 		}
 	}
+}
+
+// publishedTotals are the areas' placements as kpi.Publish shows them
+// where no relation between areas withholds one.
+func publishedTotals(p disclosure.Policy, areas []kpi.Area, raw map[kpi.Area]int) map[kpi.Area]kpi.Count {
+	totals := map[kpi.Area]kpi.Count{}
+	for _, a := range areas {
+		if v, ok := p.Count(raw[a]); ok {
+			totals[a] = kpi.Count{Value: v}
+		} else {
+			totals[a] = kpi.Count{Reason: kpi.Small}
+		}
+	}
+	return totals
 }

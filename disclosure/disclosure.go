@@ -208,17 +208,22 @@ func Complement(cells []Cell, relations []Relation) error {
 			if withheld != 1 || len(open) == 0 {
 				continue
 			}
-			next := slices.MinFunc(open, func(a, b int) int {
-				if d := cells[a].Value - cells[b].Value; d != 0 {
-					return d
-				}
-				return a - b
-			})
-			cells[next].Withheld = true
+			cells[smallest(cells, open)].Withheld = true
 			changed = true
 		}
 	}
 	return nil
+}
+
+// smallest returns the cell of open (not empty) with the smallest value;
+// ties go to the lower index.
+func smallest(cells []Cell, open []int) int {
+	return slices.MinFunc(open, func(a, b int) int {
+		if d := cells[a].Value - cells[b].Value; d != 0 {
+			return d
+		}
+		return a - b
+	})
 }
 
 // unbounded is the upper bound of a withheld cell without a mark: far
@@ -304,4 +309,63 @@ func (p Policy) Pins(cells []Cell, marked []bool, relations []Relation) ([]int, 
 		}
 	}
 	return pins, nil
+}
+
+// ErrPinned is returned by Release when it cannot leave every withheld
+// cell open; the caller then withholds more than Release would.
+var ErrPinned = errors.New("disclosure: a withheld cell stays pinned")
+
+// Release decides which cells a table of counts shows, as kpi.Publish's
+// release audit does for the KPIs: it applies complementary suppression
+// (Complement), attacks the result as a reader who knows the rules would
+// (Pins), and while a withheld cell is pinned it first drops the marks of
+// the withheld parts in the pinned cell's relations (shown as "–" instead
+// of "<T") and, where none is left to drop, withholds the smallest open
+// part of such a relation (never its whole), then suppresses again. small
+// says whether a withheld cell would be marked "<T". It returns which
+// withheld cells keep their mark.
+func (p Policy) Release(cells []Cell, relations []Relation, small func(i int) bool) ([]bool, error) {
+	marked := make([]bool, len(cells))
+	dropped := make([]bool, len(cells))
+	involves := func(r Relation, c int) bool { return r.Whole == c || slices.Contains(r.Parts, c) }
+	for {
+		if err := Complement(cells, relations); err != nil {
+			return nil, err
+		}
+		for i, c := range cells {
+			marked[i] = c.Withheld && small(i) && !dropped[i]
+		}
+		pins, err := p.Pins(cells, marked, relations)
+		if err != nil || len(pins) == 0 {
+			return marked, err
+		}
+		changed := false
+		for _, c := range pins {
+			for _, r := range relations {
+				if !involves(r, c) {
+					continue
+				}
+				for _, i := range r.Parts {
+					if marked[i] {
+						dropped[i], changed = true, true
+					}
+				}
+			}
+		}
+		for _, c := range pins {
+			if changed {
+				break
+			}
+			for _, r := range relations {
+				open := slices.DeleteFunc(slices.Clone(r.Parts), func(i int) bool { return cells[i].Withheld })
+				if involves(r, c) && len(open) > 0 {
+					cells[smallest(cells, open)].Withheld, changed = true, true
+					break
+				}
+			}
+		}
+		if !changed {
+			return marked, ErrPinned
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -666,5 +667,58 @@ func TestPins(t *testing.T) {
 	}
 	if _, err := p.Pins([]Cell{shown(20)}, []bool{false}, []Relation{{Whole: 0, Parts: []int{3}}}); !errors.Is(err, ErrRelation) {
 		t.Errorf("a relation out of range: %v, want ErrRelation", err)
+	}
+}
+
+// TestRelease checks the remedy for pinned cells: marks dropped first,
+// then the smallest open part withheld, until Pins finds nothing.
+func TestRelease(t *testing.T) {
+	shown := func(v int) Cell { return Cell{Value: v} }
+	held := func(v int) Cell { return Cell{Value: v, Withheld: true} }
+	tests := []struct {
+		name         string
+		cells        []Cell
+		wantWithheld []bool
+		wantMarked   []bool
+	}{{
+		name:         "three parts pinned at 9: their marks go",
+		cells:        []Cell{shown(63), shown(12), shown(12), shown(12), held(9), held(9), held(9)},
+		wantWithheld: []bool{false, false, false, false, true, true, true},
+		wantMarked:   make([]bool, 7),
+	}, {
+		name:         "two parts pinned at 0: no mark helps, the smallest open part goes too",
+		cells:        []Cell{shown(52), shown(13), shown(13), shown(13), shown(13), held(0), held(0)},
+		wantWithheld: []bool{false, true, false, false, false, true, true},
+		wantMarked:   make([]bool, 7),
+	}, {
+		name:         "nothing pinned: complementary suppression alone",
+		cells:        []Cell{shown(80), shown(40), shown(31), held(9)},
+		wantWithheld: []bool{false, false, true, true},
+		wantMarked:   []bool{false, false, false, true},
+	}}
+	p := mustPolicy(t, 10)
+	for _, tt := range tests {
+		rel := []Relation{{Whole: 0}}
+		for i := 1; i < len(tt.cells); i++ {
+			rel[0].Parts = append(rel[0].Parts, i)
+		}
+		cells := slices.Clone(tt.cells)
+		marked, err := p.Release(cells, rel, func(i int) bool { return p.Small(cells[i].Value) })
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		var withheld []bool
+		for _, c := range cells {
+			withheld = append(withheld, c.Withheld)
+		}
+		if diff := cmp.Diff(tt.wantWithheld, withheld); diff != "" {
+			t.Errorf("%s: withheld (-want +got):\n%s", tt.name, diff)
+		}
+		if diff := cmp.Diff(tt.wantMarked, marked); diff != "" {
+			t.Errorf("%s: marked (-want +got):\n%s", tt.name, diff)
+		}
+		if pins, _ := p.Pins(cells, marked, rel); len(pins) > 0 {
+			t.Errorf("%s: still pinned: %v", tt.name, pins)
+		}
 	}
 }
