@@ -82,10 +82,6 @@ func placementCounts(pub *kpi.Published) map[kpi.Area]kpi.Count {
 func (t *tally) publish(p disclosure.Policy, totals map[kpi.Area]kpi.Count) map[kpi.Area]map[string]kpi.Count {
 	nk := len(t.keys)
 	idx := func(ai, ki int) int { return ai*nk + ki }
-	kindex := map[string]int{}
-	for i, k := range t.keys {
-		kindex[k] = i
-	}
 	cells := make([]disclosure.Cell, len(t.areas)*nk)
 	for ai, a := range t.areas {
 		for ki, k := range t.keys {
@@ -99,25 +95,7 @@ func (t *tally) publish(p disclosure.Policy, totals map[kpi.Area]kpi.Count) map[
 			cells[idx(ai, ki)] = disclosure.Cell{Value: v, Withheld: withheld}
 		}
 	}
-	var rels []disclosure.Relation
-	for ai := range t.areas {
-		for _, r := range t.relations {
-			rel := disclosure.Relation{Whole: idx(ai, kindex[r.whole])}
-			for _, k := range r.parts {
-				rel.Parts = append(rel.Parts, idx(ai, kindex[k]))
-			}
-			rels = append(rels, rel)
-		}
-	}
-	// Across areas, key by key; the totals are kpi.Publish's, which
-	// applied this relation to them already.
-	for ki := 1; ki < nk && len(t.areas) > 1; ki++ {
-		rel := disclosure.Relation{Whole: idx(0, ki)}
-		for ai := 1; ai < len(t.areas); ai++ {
-			rel.Parts = append(rel.Parts, idx(ai, ki))
-		}
-		rels = append(rels, rel)
-	}
+	rels := t.cellRelations()
 	// A withheld cell is marked "<T" where its own value is small (an
 	// area's withheld total as kpi.Publish marked it), unless Release
 	// drops the mark.
@@ -153,6 +131,37 @@ func (t *tally) publish(p disclosure.Policy, totals map[kpi.Area]kpi.Count) map[
 		}
 	}
 	return out
+}
+
+// cellRelations are the tally's relations over its cells, the cell of
+// area ai and key ki at index ai*len(t.keys)+ki: the key relations within
+// each area, and across areas key by key (all = the regions; the totals
+// are kpi.Publish's, which applied that relation to them already).
+func (t *tally) cellRelations() []disclosure.Relation {
+	nk := len(t.keys)
+	idx := func(ai, ki int) int { return ai*nk + ki }
+	kindex := map[string]int{}
+	for i, k := range t.keys {
+		kindex[k] = i
+	}
+	var rels []disclosure.Relation
+	for ai := range t.areas {
+		for _, r := range t.relations {
+			rel := disclosure.Relation{Whole: idx(ai, kindex[r.whole])}
+			for _, k := range r.parts {
+				rel.Parts = append(rel.Parts, idx(ai, kindex[k]))
+			}
+			rels = append(rels, rel)
+		}
+	}
+	for ki := 1; ki < nk && len(t.areas) > 1; ki++ {
+		rel := disclosure.Relation{Whole: idx(0, ki)}
+		for ai := 1; ai < len(t.areas); ai++ {
+			rel.Parts = append(rel.Parts, idx(ai, ki))
+		}
+		rels = append(rels, rel)
+	}
+	return rels
 }
 
 // stage is one step of the route to placement.

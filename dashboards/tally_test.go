@@ -18,38 +18,16 @@ func publishedPins(t *testing.T, p disclosure.Policy, tl *tally, out map[kpi.Are
 	t.Helper()
 	var cells []disclosure.Cell
 	var marked []bool
-	index := map[[2]int]int{}
-	for ai, a := range tl.areas {
-		for ki, k := range tl.keys {
+	for _, a := range tl.areas {
+		for _, k := range tl.keys {
 			c := out[a][k]
-			index[[2]int{ai, ki}] = len(cells)
 			// A shown cell's value is its published count: Pins reads only
 			// the interval it stands for.
 			cells = append(cells, disclosure.Cell{Value: c.Value, Withheld: !c.Shown()})
 			marked = append(marked, c.Reason == kpi.Small)
 		}
 	}
-	kindex := map[string]int{}
-	for ki, k := range tl.keys {
-		kindex[k] = ki
-	}
-	var rels []disclosure.Relation
-	for ai := range tl.areas {
-		for _, kr := range tl.relations {
-			r := disclosure.Relation{Whole: index[[2]int{ai, kindex[kr.whole]}]}
-			for _, k := range kr.parts {
-				r.Parts = append(r.Parts, index[[2]int{ai, kindex[k]}])
-			}
-			rels = append(rels, r)
-		}
-	}
-	for ki := 1; ki < len(tl.keys); ki++ {
-		r := disclosure.Relation{Whole: index[[2]int{0, ki}]}
-		for ai := 1; ai < len(tl.areas); ai++ {
-			r.Parts = append(r.Parts, index[[2]int{ai, ki}])
-		}
-		rels = append(rels, r)
-	}
+	rels := tl.cellRelations()
 	pins, err := p.Pins(cells, marked, rels)
 	if err != nil {
 		t.Fatal(err)

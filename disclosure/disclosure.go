@@ -183,27 +183,16 @@ type Relation struct {
 // part could cover, since a cell may be a part in one relation and the
 // whole of another.
 func Complement(cells []Cell, relations []Relation) error {
-	for _, r := range relations {
-		for _, i := range append([]int{r.Whole}, r.Parts...) {
-			if i < 0 || i >= len(cells) {
-				return ErrRelation
-			}
-		}
+	if err := checkRelations(cells, relations); err != nil {
+		return err
 	}
 	for changed := true; changed; {
 		changed = false
 		for _, r := range relations {
-			open := make([]int, 0, len(r.Parts))
-			withheld := 0
+			open := openParts(cells, r)
+			withheld := len(r.Parts) - len(open)
 			if cells[r.Whole].Withheld {
 				withheld++
-			}
-			for _, i := range r.Parts {
-				if cells[i].Withheld {
-					withheld++
-				} else {
-					open = append(open, i)
-				}
 			}
 			if withheld != 1 || len(open) == 0 {
 				continue
@@ -213,6 +202,24 @@ func Complement(cells []Cell, relations []Relation) error {
 		}
 	}
 	return nil
+}
+
+// checkRelations returns ErrRelation where a relation names a cell that
+// does not exist.
+func checkRelations(cells []Cell, relations []Relation) error {
+	for _, r := range relations {
+		for _, i := range append([]int{r.Whole}, r.Parts...) {
+			if i < 0 || i >= len(cells) {
+				return ErrRelation
+			}
+		}
+	}
+	return nil
+}
+
+// openParts returns the parts of r that are not withheld.
+func openParts(cells []Cell, r Relation) []int {
+	return slices.DeleteFunc(slices.Clone(r.Parts), func(i int) bool { return cells[i].Withheld })
 }
 
 // smallest returns the cell of open (not empty) with the smallest value;
@@ -244,12 +251,8 @@ func (p Policy) Pins(cells []Cell, marked []bool, relations []Relation) ([]int, 
 	if len(marked) != len(cells) {
 		return nil, fmt.Errorf("disclosure: %d marks for %d cells", len(marked), len(cells))
 	}
-	for _, r := range relations {
-		for _, i := range append([]int{r.Whole}, r.Parts...) {
-			if i < 0 || i >= len(cells) {
-				return nil, ErrRelation
-			}
-		}
+	if err := checkRelations(cells, relations); err != nil {
+		return nil, err
 	}
 	lo, hi := make([]int, len(cells)), make([]int, len(cells))
 	for i, c := range cells {
@@ -352,20 +355,22 @@ func (p Policy) Release(cells []Cell, relations []Relation, small func(i int) bo
 				}
 			}
 		}
-		for _, c := range pins {
-			if changed {
-				break
-			}
-			for _, r := range relations {
-				open := slices.DeleteFunc(slices.Clone(r.Parts), func(i int) bool { return cells[i].Withheld })
-				if involves(r, c) && len(open) > 0 {
-					cells[smallest(cells, open)].Withheld, changed = true, true
-					break
-				}
-			}
-		}
-		if !changed {
+		if !changed && !withholdNext(cells, relations, pins, involves) {
 			return marked, ErrPinned
 		}
 	}
+}
+
+// withholdNext withholds the smallest open part of the first relation
+// of a pinned cell that has one, and reports whether there was one.
+func withholdNext(cells []Cell, relations []Relation, pins []int, involves func(Relation, int) bool) bool {
+	for _, c := range pins {
+		for _, r := range relations {
+			if open := openParts(cells, r); involves(r, c) && len(open) > 0 {
+				cells[smallest(cells, open)].Withheld = true
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -653,10 +653,7 @@ func TestPins(t *testing.T) {
 	}}
 	p := mustPolicy(t, 10)
 	for _, tt := range tests {
-		rel := []Relation{{Whole: 0}}
-		for i := 1; i < len(tt.cells); i++ {
-			rel[0].Parts = append(rel[0].Parts, i)
-		}
+		rel := wholeOfRest(len(tt.cells))
 		got, err := p.Pins(tt.cells, tt.marked, rel)
 		if err != nil {
 			t.Fatalf("%s: %v", tt.name, err)
@@ -698,10 +695,7 @@ func TestRelease(t *testing.T) {
 	}}
 	p := mustPolicy(t, 10)
 	for _, tt := range tests {
-		rel := []Relation{{Whole: 0}}
-		for i := 1; i < len(tt.cells); i++ {
-			rel[0].Parts = append(rel[0].Parts, i)
-		}
+		rel := wholeOfRest(len(tt.cells))
 		cells := slices.Clone(tt.cells)
 		marked, err := p.Release(cells, rel, func(i int) bool { return p.Small(cells[i].Value) })
 		if err != nil {
@@ -721,4 +715,14 @@ func TestRelease(t *testing.T) {
 			t.Errorf("%s: still pinned: %v", tt.name, pins)
 		}
 	}
+}
+
+// wholeOfRest is one relation over n cells: cell 0 is the whole of the
+// others.
+func wholeOfRest(n int) []Relation {
+	r := Relation{Whole: 0}
+	for i := 1; i < n; i++ {
+		r.Parts = append(r.Parts, i)
+	}
+	return []Relation{r}
 }
