@@ -363,6 +363,23 @@ func TestTallyPublish(t *testing.T) {
 					"d181_365": protected, "d366_730": protected, "geen": protected},
 			},
 		},
+		{
+			name: "totals the audit would have to withhold",
+			rs:   append([]route{{Region: "groningen", SignalBin: "d0_30", Placements: 5}}, drenthe...),
+			// Not what kpi.Publish gives (drenthe's total would be
+			// protected with groningen's): the audit of all = the regions
+			// would withhold drenthe's total, which the dashboard shows
+			// anyway, so every part goes.
+			totals: map[kpi.Area]kpi.Count{all: shown(115), gr: small, dr: shown(110)},
+			want: map[kpi.Area]map[string]kpi.Count{
+				all: {totalKey: shown(115), "d0_30": protected, "d31_90": protected, "d91_180": protected,
+					"d181_365": protected, "d366_730": protected, "geen": protected},
+				gr: {totalKey: small, "d0_30": protected, "d31_90": protected, "d91_180": protected,
+					"d181_365": protected, "d366_730": protected, "geen": protected},
+				dr: {totalKey: shown(110), "d0_30": protected, "d31_90": protected, "d91_180": protected,
+					"d181_365": protected, "d366_730": protected, "geen": protected},
+			},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package dashboards
 
 import (
+	"errors"
 	"slices"
 
 	"github.com/zothuis/zothuis/disclosure"
@@ -106,9 +107,17 @@ func (t *tally) publish(p disclosure.Policy, totals map[kpi.Area]kpi.Count) map[
 		return p.Small(cells[i].Value)
 	}
 	marked, err := p.Release(cells, rels, small)
+	for ai, a := range t.areas {
+		// Release may withhold a total to protect a part, as a part of
+		// all's; kpi.Publish shows it whatever the tally says.
+		if cells[idx(ai, 0)].Withheld == totals[a].Shown() {
+			err = errTotalWithheld
+		}
+	}
 	if err != nil {
-		// disclosure.ErrPinned, not seen: withhold every part, unmarked,
-		// rather than show one a reader could work back.
+		// disclosure.ErrPinned or errTotalWithheld, not seen: withhold
+		// every part, unmarked, rather than show one a reader could work
+		// back.
 		marked = make([]bool, len(cells))
 		for i := range cells {
 			cells[i].Withheld = cells[i].Withheld || i%nk != 0
@@ -133,10 +142,15 @@ func (t *tally) publish(p disclosure.Policy, totals map[kpi.Area]kpi.Count) map[
 	return out
 }
 
+// errTotalWithheld says that Release withheld an area's total, which
+// the dashboard shows as kpi.Publish decided.
+var errTotalWithheld = errors.New("dashboards: the release audit withheld a total")
+
 // cellRelations are the tally's relations over its cells, the cell of
 // area ai and key ki at index ai*len(t.keys)+ki: the key relations within
-// each area, and across areas key by key (all = the regions; the totals
-// are kpi.Publish's, which applied that relation to them already).
+// each area, and across areas key by key, totals included (all = the
+// regions: kpi.Publish protected the totals in that relation already,
+// but a reader combines it with the others).
 func (t *tally) cellRelations() []disclosure.Relation {
 	nk := len(t.keys)
 	idx := func(ai, ki int) int { return ai*nk + ki }
@@ -154,7 +168,7 @@ func (t *tally) cellRelations() []disclosure.Relation {
 			rels = append(rels, rel)
 		}
 	}
-	for ki := 1; ki < nk && len(t.areas) > 1; ki++ {
+	for ki := 0; ki < nk && len(t.areas) > 1; ki++ {
 		rel := disclosure.Relation{Whole: idx(0, ki)}
 		for ai := 1; ai < len(t.areas); ai++ {
 			rel.Parts = append(rel.Parts, idx(ai, ki))

@@ -1,6 +1,7 @@
 package dashboards
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 
@@ -160,4 +161,37 @@ func publishedTotals(p disclosure.Policy, areas []kpi.Area, raw map[kpi.Area]int
 		}
 	}
 	return totals
+}
+
+// BenchmarkRouteTallyPublish times the release audit of the routes
+// Sankey as the number of regions grows (the north has two or three).
+func BenchmarkRouteTallyPublish(b *testing.B) {
+	signals := []string{"jgz", "verzuim", "toegang", "geen"}
+	machtigingen := []string{"spoed", "regulier"}
+	for _, n := range []int{2, 3, 6, 12} {
+		b.Run(fmt.Sprintf("regions=%d", n), func(b *testing.B) {
+			r := rand.New(rand.NewPCG(1, uint64(n)))
+			p, err := disclosure.New(disclosure.DefaultThreshold)
+			if err != nil {
+				b.Fatal(err)
+			}
+			areas := []kpi.Area{kpi.All()}
+			for i := range n {
+				areas = append(areas, kpi.Area{Type: kpi.AreaRegion, Key: fmt.Sprintf("r%d", i)})
+			}
+			var rs []route
+			raw := map[kpi.Area]int{}
+			for range 40 * n {
+				rt := route{Region: areas[1+r.IntN(n)].Key, FirstSignal: signals[r.IntN(4)], VA: r.IntN(2) == 0,
+					Ambulant: r.IntN(2) == 0, Beraad: r.IntN(2) == 0, Machtiging: machtigingen[r.IntN(2)], Placements: 1 + r.IntN(6)}
+				rs = append(rs, rt)
+				raw[kpi.Area{Type: kpi.AreaRegion, Key: rt.Region}] += rt.Placements
+				raw[kpi.All()] += rt.Placements
+			}
+			totals := publishedTotals(p, areas, raw)
+			for b.Loop() {
+				routeTally(areas, rs, routeStages(rs)).publish(p, totals)
+			}
+		})
+	}
 }

@@ -234,19 +234,41 @@ func smallest(cells []Cell, open []int) int {
 }
 
 // unbounded is the upper bound of a withheld cell without a mark: far
-// above any count, and small enough that sums of a few do not overflow.
-const unbounded = math.MaxInt / 64
+// above any count, and small enough that sums over a relation of up to a
+// thousand parts do not overflow.
+const unbounded = math.MaxInt / 1024
+
+// searchNodes is how many steps Pins's search may take to find a second
+// value for a cell; a cell it cannot show to have one within them counts
+// as pinned, so the budget decides only how much is withheld, never
+// whether a pinned cell is shown.
+const searchNodes = 20_000
+
+// maxSweeps bounds narrowing by the relations: a cycle of relations can
+// move a bound by one per sweep. Stopping early is sound, since the
+// search decides only at tables with every cell fixed, and checks every
+// relation there.
+const maxSweeps = 64
+
+// ErrInconsistent is returned by Pins for figures no table of counts
+// fits: the relations and the published figures contradict each other.
+var ErrInconsistent = errors.New("disclosure: no table fits the published figures")
 
 // Pins returns the withheld cells that the published figures leave one
 // value for, in index order. A reader who knows these rules knows that
 // a shown cell lies in its rounding's Interval, that a withheld cell
 // marked "<T" (marked[i]) lies from 0 to T-1 and any other withheld cell
-// from 0 up, and that every relation adds up; Pins narrows each cell's
-// interval by every relation until nothing changes (the attack of
-// package disclosure/attack, for cells and relations of any kind). The
-// rules still leave rare combinations open: a whole published as 65 (63
-// to 67) over three parts shown as 10 (at most 12 each) and three marked
-// "<10" makes those three exactly 9.
+// from 0 up, and that every relation adds up. Narrowing each cell's
+// interval relation by relation (the attack of package disclosure/attack)
+// finds most pins: a whole published as 65 (63 to 67) over three parts
+// shown as 10 (at most 12) and three marked "<10" makes those three
+// exactly 9. It misses a value that only several relations together
+// leave, as in a table with margins both ways (the dashboard's Sankey:
+// a region's "<5" shown exact through the other region and their sum),
+// so Pins then searches the tables of whole counts that fit everything
+// shown for a second value of each withheld cell, and a cell without one
+// is pinned. A cell whose search runs out of steps counts as pinned.
+// Only shown cells' values are read.
 func (p Policy) Pins(cells []Cell, marked []bool, relations []Relation) ([]int, error) {
 	if len(marked) != len(cells) {
 		return nil, fmt.Errorf("disclosure: %d marks for %d cells", len(marked), len(cells))
@@ -254,7 +276,7 @@ func (p Policy) Pins(cells []Cell, marked []bool, relations []Relation) ([]int, 
 	if err := checkRelations(cells, relations); err != nil {
 		return nil, err
 	}
-	lo, hi := make([]int, len(cells)), make([]int, len(cells))
+	b := bounds{lo: make([]int, len(cells)), hi: make([]int, len(cells))}
 	for i, c := range cells {
 		switch {
 		case !c.Withheld:
@@ -262,56 +284,165 @@ func (p Policy) Pins(cells []Cell, marked []bool, relations []Relation) ([]int, 
 			if !ok {
 				return nil, fmt.Errorf("disclosure: cell %d is shown but below the threshold", i)
 			}
-			lo[i], hi[i] = p.Interval(pub)
+			b.lo[i], b.hi[i] = p.Interval(pub)
 		case marked[i]:
-			lo[i], hi[i] = 0, p.Threshold-1
+			b.lo[i], b.hi[i] = 0, p.Threshold-1
 		default:
-			lo[i], hi[i] = 0, unbounded
+			b.lo[i], b.hi[i] = 0, unbounded
 		}
 	}
-	sum := func(xs []int, of []int, skip int) int {
-		s := 0
-		for _, i := range of {
-			if i != skip {
-				s = min(s+xs[i], unbounded)
-			}
-		}
-		return s
+	if !b.narrow(relations) {
+		return nil, ErrInconsistent
 	}
-	for changed := true; changed; {
-		changed = false
-		narrow := func(i, l, h int) {
-			if l > lo[i] {
-				lo[i], changed = l, true
-			}
-			if h < hi[i] {
-				hi[i], changed = h, true
-			}
-		}
-		for _, r := range relations {
-			w := r.Whole
-			narrow(w, sum(lo, r.Parts, -1), sum(hi, r.Parts, -1))
-			for _, j := range r.Parts {
-				othersHi := sum(hi, r.Parts, j)
-				l := 0
-				if othersHi < unbounded {
-					l = lo[w] - othersHi
-				}
-				h := hi[w]
-				if hi[w] < unbounded {
-					h = hi[w] - sum(lo, r.Parts, j)
-				}
-				narrow(j, l, h)
-			}
-		}
+	budget := searchNodes
+	first := b.clone().solve(relations, &budget)
+	if first == nil && budget > 0 {
+		return nil, ErrInconsistent
 	}
 	var pins []int
-	for i, c := range cells {
-		if c.Withheld && lo[i] == hi[i] {
-			pins = append(pins, i)
+	if first == nil {
+		// Out of steps before any table: nothing shows a second value.
+		for c, cell := range cells {
+			if cell.Withheld {
+				pins = append(pins, c)
+			}
+		}
+		return pins, nil
+	}
+	// second[i]: a table that fits with another value of cell i than
+	// first has is known.
+	second := make([]bool, len(cells))
+	for c, cell := range cells {
+		if !cell.Withheld || second[c] {
+			continue
+		}
+		for _, above := range []bool{false, true} {
+			try := b.clone()
+			if above {
+				try.lo[c] = first[c] + 1
+			} else {
+				try.hi[c] = first[c] - 1
+			}
+			budget := searchNodes
+			if other := try.solve(relations, &budget); other != nil {
+				for i := range other {
+					second[i] = second[i] || other[i] != first[i]
+				}
+				break
+			}
+		}
+		if !second[c] {
+			pins = append(pins, c)
 		}
 	}
 	return pins, nil
+}
+
+// bounds is what is known of every cell: from lo[i] to hi[i].
+type bounds struct{ lo, hi []int }
+
+func (b bounds) clone() bounds { return bounds{lo: slices.Clone(b.lo), hi: slices.Clone(b.hi)} }
+
+// narrow narrows every cell's bounds by every relation until nothing
+// changes (or maxSweeps), and reports false where some cell has none
+// left. Upper bounds of unbounded stand for none: sums over them are
+// unbounded too.
+func (b bounds) narrow(relations []Relation) bool {
+	for i := range b.lo {
+		if b.lo[i] > b.hi[i] {
+			return false
+		}
+	}
+	for sweep, changed := 0, true; changed && sweep < maxSweeps; sweep++ {
+		changed = false
+		set := func(i, l, h int) bool {
+			if l > b.lo[i] {
+				b.lo[i], changed = l, true
+			}
+			if h < b.hi[i] {
+				b.hi[i], changed = h, true
+			}
+			return b.lo[i] <= b.hi[i]
+		}
+		for _, r := range relations {
+			// The parts' sums once per relation, the unbounded upper
+			// bounds counted apart; a part's own bound is taken out of
+			// them below. Bounds narrowed meanwhile make them stale, which
+			// only narrows less this sweep.
+			lo, hi, open := 0, 0, 0
+			for _, j := range r.Parts {
+				lo += b.lo[j]
+				if b.hi[j] >= unbounded {
+					open++
+				} else {
+					hi += b.hi[j]
+				}
+			}
+			w := r.Whole
+			wholeHi := unbounded
+			if open == 0 {
+				wholeHi = hi
+			}
+			if !set(w, min(lo, unbounded), min(wholeHi, unbounded)) {
+				return false
+			}
+			for _, j := range r.Parts {
+				l, h := 0, unbounded
+				switch own := b.hi[j] >= unbounded; {
+				case open == 0:
+					l = b.lo[w] - (hi - b.hi[j])
+				case open == 1 && own:
+					l = b.lo[w] - hi
+				}
+				if b.hi[w] < unbounded {
+					h = b.hi[w] - (lo - b.lo[j])
+				}
+				if !set(j, l, h) {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
+// solve returns a table of whole counts within b for which every
+// relation adds up, or nil where there is none or the budget (search
+// steps, shared) runs out: it narrows, then splits the narrowest cell
+// that is not yet fixed. It changes b.
+func (b bounds) solve(relations []Relation, budget *int) []int {
+	if *budget--; *budget <= 0 || !b.narrow(relations) {
+		return nil
+	}
+	pick := -1
+	for i := range b.lo {
+		if b.lo[i] < b.hi[i] && (pick < 0 || b.hi[i]-b.lo[i] < b.hi[pick]-b.lo[pick]) {
+			pick = i
+		}
+	}
+	if pick < 0 {
+		// Every cell fixed. Narrowing's sums stop at unbounded, so check
+		// the relations in whole numbers: a table near that bound must
+		// add up too.
+		for _, r := range relations {
+			s := 0
+			for _, j := range r.Parts {
+				s += b.lo[j]
+			}
+			if s != b.lo[r.Whole] {
+				return nil
+			}
+		}
+		return b.lo
+	}
+	mid := b.lo[pick] + (b.hi[pick]-b.lo[pick])/2
+	low := b.clone()
+	low.hi[pick] = mid
+	if t := low.solve(relations, budget); t != nil {
+		return t
+	}
+	b.lo[pick] = mid + 1
+	return b.solve(relations, budget)
 }
 
 // ErrPinned is returned by Release when it cannot leave every withheld

@@ -1,0 +1,165 @@
+package kpi
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/zothuis/zothuis/config"
+	"github.com/zothuis/zothuis/disclosure"
+	"github.com/zothuis/zothuis/disclosure/attack"
+)
+
+// exactRatios are the ratios over the area-month's placements.
+var exactRatios = []ID{SpoedShare, "va_coverage", "va_timely", "ambulant_before", "beraad_with_youth",
+	"perspective_education", "perspective_housing", "early_signal", "linked_toegang", "linked_signal_sources"}
+
+// TestAttackExact attacks every report month of both demos with the
+// exact attack of disclosure.Policy.Pins, which finds values that only
+// several relations together pin (the audit's narrowing, relation by
+// relation, does not): per month and per ratio over placements, the
+// placements, numerators and complements of every area, what the
+// dashboard shows of each (the rounding, "<10", "minder dan" and "meer
+// dan"), each area's placements = numerator + complement, and all three
+// over the area tree. It wants no withheld figure pinned, and with the
+// audit off it wants the pins the audit prevents: the attack can fail.
+func TestAttackExact(t *testing.T) {
+	cfg := config.Default()
+	policy, err := disclosure.New(cfg.Disclosure.Threshold)
+	if err != nil {
+		t.Fatal(err)
+	}
+	noAudit := allRules()
+	noAudit.audit = false
+	var noAuditPins []string
+	for _, demo := range attackDemos {
+		t.Run(demo.name, func(t *testing.T) {
+			reps := demoReports(t, demo.opt)
+			published, raw := attackInput(t, reps, policy, cfg, allRules())
+			pins, systems, withheld := exactAttack(t, policy, cfg, published, raw)
+			if systems == 0 || withheld == 0 {
+				t.Fatalf("%d systems, %d withheld figures: nothing attacked", systems, withheld)
+			}
+			for _, pin := range pins {
+				t.Error(pin)
+			}
+			t.Logf("%d month-ratio systems, %d withheld figures, %d pinned", systems, withheld, len(pins))
+			published, raw = attackInput(t, reps, policy, cfg, noAudit)
+			pins, _, _ = exactAttack(t, policy, cfg, published, raw)
+			t.Logf("with the audit off: %d pinned, first: %v", len(pins), pins[:min(len(pins), 1)])
+			noAuditPins = append(noAuditPins, pins...)
+		})
+	}
+	if len(noAuditPins) == 0 {
+		t.Error("with the audit off the exact attack pins nothing in either demo")
+	}
+}
+
+// exactAttack runs the exact attack on every month and ratio over
+// placements; it returns the pinned figures, the systems attacked and
+// the withheld figures in them.
+func exactAttack(t *testing.T, p disclosure.Policy, cfg *config.Config, published, raw []attack.Month) (pins []string, systems, withheld int) {
+	t.Helper()
+	tree := attackTree(AreaTree(cfg))
+	for mi, m := range published {
+		for _, k := range exactRatios {
+			s := exactSystem(t, p, tree, m, raw[mi], string(k))
+			got, err := p.Pins(s.cells, s.marked, s.rels)
+			if err != nil {
+				t.Fatalf("%s %s: %v", m.Month, k, err)
+			}
+			for _, c := range got {
+				pins = append(pins, fmt.Sprintf("%s %s: %s is pinned (true value %d)", m.Month, k, s.names[c], s.truth[c]))
+			}
+			systems++
+			for _, c := range s.cells {
+				if c.Withheld {
+					withheld++
+				}
+			}
+		}
+	}
+	return pins, systems, withheld
+}
+
+// exactCells is one month's system for one ratio: per area its
+// placements, numerator and complement, at 3*a, 3*a+1, 3*a+2.
+type exactCells struct {
+	cells  []disclosure.Cell
+	marked []bool
+	rels   []disclosure.Relation
+	names  []string
+	truth  []int
+}
+
+func exactSystem(t *testing.T, p disclosure.Policy, tree attack.Tree, m, raw attack.Month, kpi string) exactCells {
+	t.Helper()
+	area := map[attack.Area]int{}
+	for i, a := range tree.Areas {
+		area[a] = i
+	}
+	s := exactCells{
+		cells: make([]disclosure.Cell, 3*len(tree.Areas)), marked: make([]bool, 3*len(tree.Areas)),
+		names: make([]string, 3*len(tree.Areas)), truth: make([]int, 3*len(tree.Areas)),
+	}
+	for i := range s.cells {
+		s.cells[i].Withheld = true
+	}
+	// value sets a cell from a published count: shown, or withheld and
+	// marked where the dashboard says it is small.
+	value := func(i int, v *int64, small bool) {
+		if v != nil {
+			s.cells[i] = disclosure.Cell{Value: int(*v)}
+		}
+		s.marked[i] = v == nil && small
+	}
+	rows := func(mo attack.Month, f func(a int, r attack.Row)) {
+		for _, r := range mo.Rows {
+			if a, ok := area[attack.Area{Type: r.AreaType, Key: r.Area}]; ok && (r.KPI == kpi || r.KPI == string(Placements)) {
+				f(a, r)
+			}
+		}
+	}
+	rows(m, func(a int, r attack.Row) {
+		if r.KPI == string(Placements) {
+			var v *int64
+			if r.Value != nil {
+				v = new(int64(*r.Value))
+			}
+			value(3*a, v, r.Reason == attack.ReasonSmall)
+		}
+	})
+	rows(m, func(a int, r attack.Row) {
+		if r.KPI == string(Placements) {
+			return
+		}
+		if r.Denominator != nil && (s.cells[3*a].Withheld || int64(s.cells[3*a].Value) != *r.Denominator) {
+			t.Fatalf("%s %s %s: denominator %d, placements %+v", m.Month, kpi, r.Area, *r.Denominator, s.cells[3*a])
+		}
+		value(3*a+1, r.Numerator, r.Reason == attack.ReasonSmallNumerator)
+		s.marked[3*a+2] = r.Reason == attack.ReasonSmallComplement
+	})
+	rows(raw, func(a int, r attack.Row) {
+		if r.KPI == string(Placements) {
+			s.truth[3*a] = int(*r.Value)
+			return
+		}
+		s.truth[3*a+1] = int(*r.Numerator)
+		s.truth[3*a+2] = int(*r.Denominator - *r.Numerator)
+	})
+	for a, ar := range tree.Areas {
+		for j, part := range []string{"placements", "numerator", "complement"} {
+			s.names[3*a+j] = fmt.Sprintf("%s %s %s", ar.Type, ar.Key, part)
+		}
+		s.rels = append(s.rels, disclosure.Relation{Whole: 3 * a, Parts: []int{3*a + 1, 3*a + 2}})
+	}
+	for _, r := range tree.Relations {
+		for j := range 3 {
+			rel := disclosure.Relation{Whole: 3*area[r.Whole] + j}
+			for _, part := range r.Parts {
+				rel.Parts = append(rel.Parts, 3*area[part]+j)
+			}
+			s.rels = append(s.rels, rel)
+		}
+	}
+	return s
+}
