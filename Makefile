@@ -90,6 +90,7 @@ FUZZ_TARGETS := \
 	./disclosure:FuzzCount \
 	./disclosure:FuzzRatio \
 	./disclosure:FuzzComplement \
+	./disclosure:FuzzPins \
 	./pseudonymize/ijw:FuzzParseMessage
 
 fuzz:

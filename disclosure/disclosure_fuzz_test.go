@@ -4,6 +4,8 @@ import (
 	"errors"
 	"math"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // FuzzCount checks the published form of any count under any threshold:
@@ -192,6 +194,39 @@ func FuzzComplement(f *testing.F) {
 			if exposed(rel, func(i int) bool { return cells[i].Withheld }) {
 				t.Fatalf("relation %+v has exactly one withheld cell and an open part: %+v", rel, cells)
 			}
+		}
+	})
+}
+
+// FuzzPins checks Pins against every table of counts (enumeratedPins)
+// on small systems drawn from the fuzzer's bytes.
+func FuzzPins(f *testing.F) {
+	f.Add(uint8(0), []byte{2, 9, 3, 4, 1, 0, 1, 2, 1, 0, 0, 1, 2, 3})
+	f.Add(uint8(1), []byte{0, 5, 5, 0, 0, 1, 0})
+	f.Add(uint8(5), []byte{})
+	f.Fuzz(func(t *testing.T, th uint8, data []byte) {
+		p, err := New(MinThreshold + int(th)%4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		intn := func(n int) int {
+			if len(data) == 0 {
+				return 0
+			}
+			v := int(data[0]) % n
+			data = data[1:]
+			return v
+		}
+		cells, marked, rels, ok := smallSystem(p, intn)
+		if !ok {
+			return
+		}
+		got, err := p.Pins(cells, marked, rels)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(enumeratedPins(p, cells, marked, rels), got); diff != "" {
+			t.Fatalf("threshold %d, cells %v, marked %v, relations %v: Pins (-enumerated +got):\n%s", p.Threshold, cells, marked, rels, diff)
 		}
 	})
 }

@@ -733,87 +733,15 @@ func TestPinsEnumerated(t *testing.T) {
 	checked, pinned, open := 0, 0, 0
 	for trial := range 4000 {
 		p := mustPolicy(t, MinThreshold+r.IntN(3))
-		n := 3 + r.IntN(3)
-		cells := make([]Cell, n)
-		for i := range cells {
-			cells[i].Value = r.IntN(2 * p.Threshold)
-		}
-		var rels []Relation
-		for range 1 + r.IntN(3) {
-			perm := r.Perm(n)
-			rel := Relation{Whole: perm[0], Parts: perm[1 : 2+r.IntN(n-2)]}
-			cells[rel.Whole].Value = 0
-			for _, j := range rel.Parts {
-				cells[rel.Whole].Value += cells[j].Value
-			}
-			rels = append(rels, rel)
-		}
-		if !adds(cells, rels, func(i int) int { return cells[i].Value }) {
-			continue // a later relation changed a cell of an earlier one
-		}
-		marked := make([]bool, n)
-		for i := range cells {
-			cells[i].Withheld = p.Small(cells[i].Value) || r.IntN(3) == 0
-			marked[i] = p.Small(cells[i].Value) && r.IntN(4) > 0
+		cells, marked, rels, ok := smallSystem(p, r.IntN)
+		if !ok {
+			continue
 		}
 		got, err := p.Pins(cells, marked, rels)
 		if err != nil {
 			t.Fatalf("trial %d: %v", trial, err)
 		}
-		// The tables a reader must consider: shown cells over their
-		// rounding, marked ones below T, others up to a cap above every
-		// true count. The cap can only make enumeration find fewer
-		// values, so Pins can only fail against it by calling a cell
-		// open that has one value, never pass by it.
-		maxValue := 0
-		for _, c := range cells {
-			maxValue = max(maxValue, c.Value)
-		}
-		lo, hi := make([]int, n), make([]int, n)
-		for i, c := range cells {
-			switch {
-			case !c.Withheld:
-				pub, _ := p.Count(c.Value)
-				lo[i], hi[i] = p.Interval(pub)
-			case marked[i]:
-				hi[i] = p.Threshold - 1
-			default:
-				hi[i] = maxValue + 2*p.Threshold
-			}
-		}
-		values := make([]map[int]bool, n)
-		for i := range values {
-			values[i] = map[int]bool{}
-		}
-		last := make([]int, len(rels))
-		for k, r := range rels {
-			last[k] = slices.Max(append([]int{r.Whole}, r.Parts...))
-		}
-		x := make([]int, n)
-		var walk func(i int)
-		walk = func(i int) {
-			if i == n {
-				if adds(cells, rels, func(j int) int { return x[j] }) {
-					for j, v := range x {
-						values[j][v] = true
-					}
-				}
-				return
-			}
-			for x[i] = lo[i]; x[i] <= hi[i]; x[i]++ {
-				if partial(rels, last, i, x) {
-					walk(i + 1)
-				}
-			}
-		}
-		walk(0)
-		var want []int
-		for i, c := range cells {
-			if c.Withheld && len(values[i]) == 1 {
-				want = append(want, i)
-			}
-		}
-		if diff := cmp.Diff(want, got); diff != "" {
+		if diff := cmp.Diff(enumeratedPins(p, cells, marked, rels), got); diff != "" {
 			t.Fatalf("trial %d: threshold %d, cells %v, marked %v, relations %v: Pins (-enumerated +got):\n%s", trial, p.Threshold, cells, marked, rels, diff)
 		}
 		checked++
@@ -831,6 +759,99 @@ func TestPinsEnumerated(t *testing.T) {
 		t.Fatalf("checked %d systems, %d withheld cells pinned, %d open", checked, pinned, open)
 	}
 	t.Logf("checked %d systems: %d withheld cells pinned, %d open", checked, pinned, open)
+}
+
+// smallSystem makes a table of three to five counts below 2T with one
+// to three relations, choices drawn from intn (a value in [0, n)): the
+// wholes are the sums of their parts, small counts withheld and most of
+// them marked, and some others withheld. ok is false where a later
+// relation broke an earlier one.
+func smallSystem(p Policy, intn func(n int) int) (cells []Cell, marked []bool, rels []Relation, ok bool) {
+	n := 3 + intn(3)
+	cells = make([]Cell, n)
+	for i := range cells {
+		cells[i].Value = intn(2 * p.Threshold)
+	}
+	for range 1 + intn(3) {
+		perm := make([]int, n)
+		for i := range perm {
+			j := intn(i + 1)
+			perm[i], perm[j] = perm[j], i
+		}
+		rel := Relation{Whole: perm[0], Parts: perm[1 : 2+intn(n-2)]}
+		cells[rel.Whole].Value = 0
+		for _, j := range rel.Parts {
+			cells[rel.Whole].Value += cells[j].Value
+		}
+		rels = append(rels, rel)
+	}
+	if !adds(cells, rels, func(i int) int { return cells[i].Value }) {
+		return nil, nil, nil, false
+	}
+	marked = make([]bool, n)
+	for i := range cells {
+		cells[i].Withheld = p.Small(cells[i].Value) || intn(3) == 0
+		marked[i] = p.Small(cells[i].Value) && intn(4) > 0
+	}
+	return cells, marked, rels, true
+}
+
+// enumeratedPins are the withheld cells that have one value in every
+// table a reader must consider: shown cells over their rounding, marked
+// ones below T, others up to a cap above every true count. The cap can
+// only make enumeration find fewer values, so Pins can only fail against
+// it by calling a cell open that has one value, never pass by it.
+func enumeratedPins(p Policy, cells []Cell, marked []bool, rels []Relation) []int {
+	n := len(cells)
+	maxValue := 0
+	for _, c := range cells {
+		maxValue = max(maxValue, c.Value)
+	}
+	lo, hi := make([]int, n), make([]int, n)
+	for i, c := range cells {
+		switch {
+		case !c.Withheld:
+			pub, _ := p.Count(c.Value)
+			lo[i], hi[i] = p.Interval(pub)
+		case marked[i]:
+			hi[i] = p.Threshold - 1
+		default:
+			hi[i] = maxValue + 2*p.Threshold
+		}
+	}
+	values := make([]map[int]bool, n)
+	for i := range values {
+		values[i] = map[int]bool{}
+	}
+	last := make([]int, len(rels))
+	for k, r := range rels {
+		last[k] = slices.Max(append([]int{r.Whole}, r.Parts...))
+	}
+	x := make([]int, n)
+	var walk func(i int)
+	walk = func(i int) {
+		if i == n {
+			if adds(cells, rels, func(j int) int { return x[j] }) {
+				for j, v := range x {
+					values[j][v] = true
+				}
+			}
+			return
+		}
+		for x[i] = lo[i]; x[i] <= hi[i]; x[i]++ {
+			if partial(rels, last, i, x) {
+				walk(i + 1)
+			}
+		}
+	}
+	walk(0)
+	var pins []int
+	for i, c := range cells {
+		if c.Withheld && len(values[i]) == 1 {
+			pins = append(pins, i)
+		}
+	}
+	return pins
 }
 
 // adds says whether every relation adds up for the values of value.
