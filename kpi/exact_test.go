@@ -9,18 +9,21 @@ import (
 	"github.com/zothuis/zothuis/disclosure/attack"
 )
 
-// exactRatios are the ratios over the area-month's placements.
-var exactRatios = []ID{SpoedShare, "va_coverage", "va_timely", "ambulant_before", "beraad_with_youth",
-	"perspective_education", "perspective_housing", "early_signal", "linked_toegang", "linked_signal_sources"}
+// exactKPIs are the KPIs whose figures add up over the area tree: the
+// ratios (over the area-month's placements, and readmitted_365 over the
+// outflow a year earlier) and the counts of placements, not of distinct
+// youths.
+var exactKPIs = []ID{Placements, Outflow, SpoedShare, "va_coverage", "va_timely", "ambulant_before", "beraad_with_youth",
+	"perspective_education", "perspective_housing", "early_signal", "linked_toegang", "linked_signal_sources", Readmitted365}
 
 // TestAttackExact attacks every report month of both demos with the
 // exact attack of disclosure.Policy.Pins, which finds values that only
 // several relations together pin (the audit's narrowing, relation by
-// relation, does not): per month and per ratio over placements, the
-// placements, numerators and complements of every area, what the
+// relation, does not): per month and per KPI of exactKPIs, the count
+// or the denominator, numerator and complement of every area, what the
 // dashboard shows of each (the rounding, "<10", "minder dan" and "meer
-// dan"), each area's placements = numerator + complement, and all three
-// over the area tree. It wants no withheld figure pinned, and with the
+// dan"), each area's denominator = numerator + complement, and each of
+// them over the area tree. It wants no withheld figure pinned, and with the
 // audit off it wants the pins the audit prevents: the attack can fail.
 func TestAttackExact(t *testing.T) {
 	cfg := config.Default()
@@ -42,7 +45,7 @@ func TestAttackExact(t *testing.T) {
 			for _, pin := range pins {
 				t.Error(pin)
 			}
-			t.Logf("%d month-ratio systems, %d withheld figures, %d pinned", systems, withheld, len(pins))
+			t.Logf("%d month-KPI systems, %d withheld figures, %d pinned", systems, withheld, len(pins))
 			published, raw = attackInput(t, reps, policy, cfg, noAudit)
 			pins, _, _ = exactAttack(t, policy, cfg, published, raw)
 			t.Logf("with the audit off: %d pinned, first: %v", len(pins), pins[:min(len(pins), 1)])
@@ -54,14 +57,14 @@ func TestAttackExact(t *testing.T) {
 	}
 }
 
-// exactAttack runs the exact attack on every month and ratio over
-// placements; it returns the pinned figures, the systems attacked and
+// exactAttack runs the exact attack on every month and KPI of
+// exactKPIs; it returns the pinned figures, the systems attacked and
 // the withheld figures in them.
 func exactAttack(t *testing.T, p disclosure.Policy, cfg *config.Config, published, raw []attack.Month) (pins []string, systems, withheld int) {
 	t.Helper()
 	tree := attackTree(AreaTree(cfg))
 	for mi, m := range published {
-		for _, k := range exactRatios {
+		for _, k := range exactKPIs {
 			s := exactSystem(t, p, tree, m, raw[mi], string(k))
 			got, err := p.Pins(s.cells, s.marked, s.rels)
 			if err != nil {
@@ -81,8 +84,10 @@ func exactAttack(t *testing.T, p disclosure.Policy, cfg *config.Config, publishe
 	return pins, systems, withheld
 }
 
-// exactCells is one month's system for one ratio: per area its
-// placements, numerator and complement, at 3*a, 3*a+1, 3*a+2.
+// exactCells is one month's system for one KPI: per area its basis (a
+// count: placements for a ratio over them, the ratio's own denominator
+// for readmitted_365, the count itself for a count) and, for a ratio, its
+// numerator and complement, at width*a, width*a+1, width*a+2.
 type exactCells struct {
 	cells  []disclosure.Cell
 	marked []bool
@@ -93,14 +98,30 @@ type exactCells struct {
 
 func exactSystem(t *testing.T, p disclosure.Policy, tree attack.Tree, m, raw attack.Month, kpi string) exactCells {
 	t.Helper()
+	k, ok := Lookup(ID(kpi))
+	if !ok {
+		t.Fatalf("no KPI %s", kpi)
+	}
+	ratio := k.Kind == KindRatio
+	// basis is the count row behind the ratio's denominator, or "" where
+	// the row's own denominator is it.
+	basis := kpi
+	switch {
+	case kpi == string(Readmitted365):
+		basis = ""
+	case ratio:
+		basis = string(Placements)
+	}
+	width := 1
+	if ratio {
+		width = 3
+	}
 	area := map[attack.Area]int{}
 	for i, a := range tree.Areas {
 		area[a] = i
 	}
-	s := exactCells{
-		cells: make([]disclosure.Cell, 3*len(tree.Areas)), marked: make([]bool, 3*len(tree.Areas)),
-		names: make([]string, 3*len(tree.Areas)), truth: make([]int, 3*len(tree.Areas)),
-	}
+	n := width * len(tree.Areas)
+	s := exactCells{cells: make([]disclosure.Cell, n), marked: make([]bool, n), names: make([]string, n), truth: make([]int, n)}
 	for i := range s.cells {
 		s.cells[i].Withheld = true
 	}
@@ -114,49 +135,55 @@ func exactSystem(t *testing.T, p disclosure.Policy, tree attack.Tree, m, raw att
 	}
 	rows := func(mo attack.Month, f func(a int, r attack.Row)) {
 		for _, r := range mo.Rows {
-			if a, ok := area[attack.Area{Type: r.AreaType, Key: r.Area}]; ok && (r.KPI == kpi || r.KPI == string(Placements)) {
+			if a, ok := area[attack.Area{Type: r.AreaType, Key: r.Area}]; ok && (r.KPI == kpi || r.KPI == basis) {
 				f(a, r)
 			}
 		}
 	}
 	rows(m, func(a int, r attack.Row) {
-		if r.KPI == string(Placements) {
+		if r.KPI == basis {
 			var v *int64
 			if r.Value != nil {
 				v = new(int64(*r.Value))
 			}
-			value(3*a, v, r.Reason == attack.ReasonSmall)
+			value(width*a, v, r.Reason == attack.ReasonSmall)
 		}
 	})
 	rows(m, func(a int, r attack.Row) {
-		if r.KPI == string(Placements) {
+		if !ratio || r.KPI != kpi {
 			return
 		}
-		if r.Denominator != nil && (s.cells[3*a].Withheld || int64(s.cells[3*a].Value) != *r.Denominator) {
-			t.Fatalf("%s %s %s: denominator %d, placements %+v", m.Month, kpi, r.Area, *r.Denominator, s.cells[3*a])
+		if basis == "" {
+			value(width*a, r.Denominator, false)
+		} else if r.Denominator != nil && (s.cells[width*a].Withheld || int64(s.cells[width*a].Value) != *r.Denominator) {
+			t.Fatalf("%s %s %s: denominator %d, %s %+v", m.Month, kpi, r.Area, *r.Denominator, basis, s.cells[width*a])
 		}
-		value(3*a+1, r.Numerator, r.Reason == attack.ReasonSmallNumerator)
-		s.marked[3*a+2] = r.Reason == attack.ReasonSmallComplement
+		value(width*a+1, r.Numerator, r.Reason == attack.ReasonSmallNumerator)
+		s.marked[width*a+2] = r.Reason == attack.ReasonSmallComplement
 	})
 	rows(raw, func(a int, r attack.Row) {
-		if r.KPI == string(Placements) {
-			s.truth[3*a] = int(*r.Value)
-			return
+		switch {
+		case r.KPI == basis:
+			s.truth[width*a] = int(*r.Value)
+		case ratio:
+			s.truth[width*a] = int(*r.Denominator)
+			s.truth[width*a+1] = int(*r.Numerator)
+			s.truth[width*a+2] = int(*r.Denominator - *r.Numerator)
 		}
-		s.truth[3*a+1] = int(*r.Numerator)
-		s.truth[3*a+2] = int(*r.Denominator - *r.Numerator)
 	})
 	for a, ar := range tree.Areas {
-		for j, part := range []string{"placements", "numerator", "complement"} {
-			s.names[3*a+j] = fmt.Sprintf("%s %s %s", ar.Type, ar.Key, part)
+		for j, part := range []string{"basis", "numerator", "complement"}[:width] {
+			s.names[width*a+j] = fmt.Sprintf("%s %s %s", ar.Type, ar.Key, part)
 		}
-		s.rels = append(s.rels, disclosure.Relation{Whole: 3 * a, Parts: []int{3*a + 1, 3*a + 2}})
+		if ratio {
+			s.rels = append(s.rels, disclosure.Relation{Whole: width * a, Parts: []int{width*a + 1, width*a + 2}})
+		}
 	}
 	for _, r := range tree.Relations {
-		for j := range 3 {
-			rel := disclosure.Relation{Whole: 3*area[r.Whole] + j}
+		for j := range width {
+			rel := disclosure.Relation{Whole: width*area[r.Whole] + j}
 			for _, part := range r.Parts {
-				rel.Parts = append(rel.Parts, 3*area[part]+j)
+				rel.Parts = append(rel.Parts, width*area[part]+j)
 			}
 			s.rels = append(s.rels, rel)
 		}
