@@ -268,7 +268,9 @@ var ErrInconsistent = errors.New("disclosure: no table fits the published figure
 // so Pins then searches the tables of whole counts that fit everything
 // shown for a second value of each withheld cell, and a cell without one
 // is pinned. A cell whose search runs out of steps counts as pinned.
-// Only shown cells' values are read.
+// A withheld cell's value only guides the search (Release passes the
+// true ones, and the first table is then found at once); the answer
+// depends on it only where a search runs out of steps.
 func (p Policy) Pins(cells []Cell, marked []bool, relations []Relation) ([]int, error) {
 	if len(marked) != len(cells) {
 		return nil, fmt.Errorf("disclosure: %d marks for %d cells", len(marked), len(cells))
@@ -295,7 +297,13 @@ func (p Policy) Pins(cells []Cell, marked []bool, relations []Relation) ([]int, 
 		return nil, ErrInconsistent
 	}
 	budget := searchNodes
-	first := b.clone().solve(relations, &budget)
+	// The withheld cells' values guide the search: where they are the
+	// true ones (Release), the first table is found at once.
+	guide := make([]int, len(cells))
+	for i, c := range cells {
+		guide[i] = c.Value
+	}
+	first := b.clone().solve(relations, guide, &budget)
 	if first == nil && budget > 0 {
 		return nil, ErrInconsistent
 	}
@@ -324,7 +332,7 @@ func (p Policy) Pins(cells []Cell, marked []bool, relations []Relation) ([]int, 
 				try.hi[c] = first[c] - 1
 			}
 			budget := searchNodes
-			if other := try.solve(relations, &budget); other != nil {
+			if other := try.solve(relations, first, &budget); other != nil {
 				for i := range other {
 					second[i] = second[i] || other[i] != first[i]
 				}
@@ -408,9 +416,11 @@ func (b bounds) narrow(relations []Relation) bool {
 
 // solve returns a table of whole counts within b for which every
 // relation adds up, or nil where there is none or the budget (search
-// steps, shared) runs out: it narrows, then splits the narrowest cell
-// that is not yet fixed. It changes b.
-func (b bounds) solve(relations []Relation, budget *int) []int {
+// steps, shared) runs out: it narrows, then takes the narrowest cell not
+// yet fixed and tries it at its guide value (guide[i], or the nearest
+// value in its bounds) first, then below, then above, so that the search
+// stays near the guide table. It changes b.
+func (b bounds) solve(relations []Relation, guide []int, budget *int) []int {
 	if *budget--; *budget <= 0 || !b.narrow(relations) {
 		return nil
 	}
@@ -435,14 +445,21 @@ func (b bounds) solve(relations []Relation, budget *int) []int {
 		}
 		return b.lo
 	}
-	mid := b.lo[pick] + (b.hi[pick]-b.lo[pick])/2
-	low := b.clone()
-	low.hi[pick] = mid
-	if t := low.solve(relations, budget); t != nil {
-		return t
+	v := min(max(guide[pick], b.lo[pick]), b.hi[pick])
+	for _, r := range [][2]int{{v, v}, {b.lo[pick], v - 1}, {v + 1, b.hi[pick]}} {
+		if r[0] > r[1] {
+			continue
+		}
+		try := b.clone()
+		try.lo[pick], try.hi[pick] = r[0], r[1]
+		if t := try.solve(relations, guide, budget); t != nil {
+			return t
+		}
+		if *budget <= 0 {
+			return nil
+		}
 	}
-	b.lo[pick] = mid + 1
-	return b.solve(relations, budget)
+	return nil
 }
 
 // ErrPinned is returned by Release when it cannot leave every withheld
