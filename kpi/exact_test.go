@@ -13,8 +13,8 @@ import (
 // ratios (over the area-month's placements, and readmitted_365 over the
 // outflow a year earlier) and the counts of placements, not of distinct
 // youths.
-var exactKPIs = []ID{Placements, Outflow, SpoedShare, "va_coverage", "va_timely", "ambulant_before", "beraad_with_youth",
-	"perspective_education", "perspective_housing", "early_signal", "linked_toegang", "linked_signal_sources", Readmitted365}
+var exactKPIs = []ID{Placements, Outflow, SpoedShare, VACoverage, VATimely, AmbulantBefore, BeraadWithYouth,
+	PerspectiveEducation, PerspectiveHousing, EarlySignal, LinkedToegang, LinkedSignalSources, Readmitted365}
 
 // TestAttackExact attacks every report month of both demos with the
 // exact attack of disclosure.Policy.Pins, which finds values that only
