@@ -238,10 +238,11 @@ func smallest(cells []Cell, open []int) int {
 // thousand parts do not overflow.
 const unbounded = math.MaxInt / 1024
 
-// searchNodes is how many steps Pins's search may take to find a second
-// value for a cell; a cell it cannot show to have one within them counts
-// as pinned, so the budget decides only how much is withheld, never
-// whether a pinned cell is shown.
+// searchNodes is how many steps each of Pins's searches may take (for a
+// first table, then for a second value of a cell); a cell it cannot show
+// to have a second value within them counts as pinned, so the budget
+// decides only how much is withheld, never whether a pinned cell is
+// shown.
 const searchNodes = 20_000
 
 // maxSweeps bounds narrowing by the relations: a cycle of relations can
@@ -264,7 +265,8 @@ var ErrInconsistent = errors.New("disclosure: no table fits the published figure
 // shown as 10 (at most 12) and three marked "<10" makes those three
 // exactly 9. It misses a value that only several relations together
 // leave, as in a table with margins both ways (the dashboard's Sankey:
-// a region's "<5" shown exact through the other region and their sum),
+// a region's "<5" worked back to exactly 0 through the other region and
+// their sums),
 // so Pins then searches the tables of whole counts that fit everything
 // shown for a second value of each withheld cell, and a cell without one
 // is pinned. A cell whose search runs out of steps counts as pinned.
