@@ -280,20 +280,9 @@ func (p Policy) Pins(cells []Cell, marked []bool, relations []Relation) ([]int, 
 	if err := checkRelations(cells, relations); err != nil {
 		return nil, err
 	}
-	b := bounds{lo: make([]int, len(cells)), hi: make([]int, len(cells))}
-	for i, c := range cells {
-		switch {
-		case !c.Withheld:
-			pub, ok := p.Count(c.Value)
-			if !ok {
-				return nil, fmt.Errorf("disclosure: cell %d is shown but below the threshold", i)
-			}
-			b.lo[i], b.hi[i] = p.Interval(pub)
-		case marked[i]:
-			b.lo[i], b.hi[i] = 0, p.Threshold-1
-		default:
-			b.lo[i], b.hi[i] = 0, unbounded
-		}
+	b, err := p.known(cells, marked)
+	if err != nil {
+		return nil, err
 	}
 	if !b.narrow(relations) {
 		return nil, ErrInconsistent
@@ -350,6 +339,28 @@ func (p Policy) Pins(cells []Cell, marked []bool, relations []Relation) ([]int, 
 
 // bounds is what is known of every cell: from lo[i] to hi[i].
 type bounds struct{ lo, hi []int }
+
+// known is what a reader knows of each cell before adding anything up:
+// a shown cell lies in its rounding's Interval, a withheld one marked
+// "<T" from 0 to T-1, any other withheld one from 0 up.
+func (p Policy) known(cells []Cell, marked []bool) (bounds, error) {
+	b := bounds{lo: make([]int, len(cells)), hi: make([]int, len(cells))}
+	for i, c := range cells {
+		switch {
+		case !c.Withheld:
+			pub, ok := p.Count(c.Value)
+			if !ok {
+				return bounds{}, fmt.Errorf("disclosure: cell %d is shown but below the threshold", i)
+			}
+			b.lo[i], b.hi[i] = p.Interval(pub)
+		case marked[i]:
+			b.lo[i], b.hi[i] = 0, p.Threshold-1
+		default:
+			b.lo[i], b.hi[i] = 0, unbounded
+		}
+	}
+	return b, nil
+}
 
 func (b bounds) clone() bounds { return bounds{lo: slices.Clone(b.lo), hi: slices.Clone(b.hi)} }
 

@@ -225,7 +225,7 @@ func FuzzPins(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if diff := cmp.Diff(enumeratedPins(p, cells, marked, rels), got); diff != "" {
+		if diff := cmp.Diff(enumeratedPins(t, p, cells, marked, rels), got); diff != "" {
 			t.Fatalf("threshold %d, cells %v, marked %v, relations %v: Pins (-enumerated +got):\n%s", p.Threshold, cells, marked, rels, diff)
 		}
 	})

@@ -612,11 +612,13 @@ func TestPinned(t *testing.T) {
 	}
 }
 
+// shown and held are a cell shown and a cell withheld, of true value v.
+func shown(v int) Cell { return Cell{Value: v} }
+func held(v int) Cell  { return Cell{Value: v, Withheld: true} }
+
 // TestPins checks which withheld cells the published figures pin to one
 // value, on the combinations the rules leave open.
 func TestPins(t *testing.T) {
-	shown := func(v int) Cell { return Cell{Value: v} }
-	held := func(v int) Cell { return Cell{Value: v, Withheld: true} }
 	tests := []struct {
 		name   string
 		cells  []Cell
@@ -676,8 +678,6 @@ func TestPins(t *testing.T) {
 // routes and added to G's "spoed" through another shown sum, which moves
 // every bound again; only 0 fits.
 func TestPinsSeveralRelations(t *testing.T) {
-	shown := func(v int) Cell { return Cell{Value: v} }
-	held := func(v int) Cell { return Cell{Value: v, Withheld: true} }
 	cells := []Cell{
 		shown(92),          // 0 G: placements
 		shown(48),          // 1 G: spoed
@@ -708,17 +708,9 @@ func TestPinsSeveralRelations(t *testing.T) {
 		t.Errorf("Pins = %v, want G's voorwaardelijk (3) among them", got)
 	}
 	// Narrowing alone leaves it open: the search is what finds it.
-	b := bounds{lo: make([]int, len(cells)), hi: make([]int, len(cells))}
-	for i, c := range cells {
-		switch {
-		case !c.Withheld:
-			pub, _ := p.Count(c.Value)
-			b.lo[i], b.hi[i] = p.Interval(pub)
-		case marked[i]:
-			b.hi[i] = p.Threshold - 1
-		default:
-			b.hi[i] = unbounded
-		}
+	b, err := p.known(cells, marked)
+	if err != nil {
+		t.Fatal(err)
 	}
 	if !b.narrow(rels) || b.lo[3] == b.hi[3] {
 		t.Errorf("narrowing alone gives G's voorwaardelijk %d to %d; the test no longer needs the search", b.lo[3], b.hi[3])
@@ -741,7 +733,7 @@ func TestPinsEnumerated(t *testing.T) {
 		if err != nil {
 			t.Fatalf("trial %d: %v", trial, err)
 		}
-		if diff := cmp.Diff(enumeratedPins(p, cells, marked, rels), got); diff != "" {
+		if diff := cmp.Diff(enumeratedPins(t, p, cells, marked, rels), got); diff != "" {
 			t.Fatalf("trial %d: threshold %d, cells %v, marked %v, relations %v: Pins (-enumerated +got):\n%s", trial, p.Threshold, cells, marked, rels, diff)
 		}
 		checked++
@@ -801,23 +793,20 @@ func smallSystem(p Policy, intn func(n int) int) (cells []Cell, marked []bool, r
 // ones below T, others up to a cap above every true count. The cap can
 // only make enumeration find fewer values, so Pins can only fail against
 // it by calling a cell open that has one value, never pass by it.
-func enumeratedPins(p Policy, cells []Cell, marked []bool, rels []Relation) []int {
+func enumeratedPins(t testing.TB, p Policy, cells []Cell, marked []bool, rels []Relation) []int {
+	t.Helper()
 	n := len(cells)
 	maxValue := 0
 	for _, c := range cells {
 		maxValue = max(maxValue, c.Value)
 	}
-	lo, hi := make([]int, n), make([]int, n)
-	for i, c := range cells {
-		switch {
-		case !c.Withheld:
-			pub, _ := p.Count(c.Value)
-			lo[i], hi[i] = p.Interval(pub)
-		case marked[i]:
-			hi[i] = p.Threshold - 1
-		default:
-			hi[i] = maxValue + 2*p.Threshold
-		}
+	b, err := p.known(cells, marked)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lo, hi := b.lo, b.hi
+	for i := range hi {
+		hi[i] = min(hi[i], maxValue+2*p.Threshold)
 	}
 	values := make([]map[int]bool, n)
 	for i := range values {
@@ -890,8 +879,6 @@ func partial(rels []Relation, last []int, i int, x []int) bool {
 // TestRelease checks the remedy for pinned cells: marks dropped first,
 // then the smallest open part withheld, until Pins finds nothing.
 func TestRelease(t *testing.T) {
-	shown := func(v int) Cell { return Cell{Value: v} }
-	held := func(v int) Cell { return Cell{Value: v, Withheld: true} }
 	tests := []struct {
 		name         string
 		cells        []Cell
